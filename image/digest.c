@@ -1,0 +1,119 @@
+#include "digest.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "common/fileio.h"
+
+uint32_t checksum_update(uint32_t sum, const uint8_t *p, size_t n)
+{
+	/* 64-bit accumulator: a chunk of up to 2^56 bytes cannot overflow it. */
+	uint64_t acc = 0;
+	for (size_t i = 0; i < n; i++)
+		acc += p[i];
+	return sum + (uint32_t)acc;
+}
+
+/* Stream [off, off+len) of fd through a SHA-256 context and an optional sum. */
+static int stream_range(int fd, uint64_t off, uint64_t len, EVP_MD_CTX *md,
+			uint32_t *sum, struct err *e)
+{
+	uint8_t *buf = malloc(STREAM_CHUNK);
+	if (!buf)
+		return err_set(e, ERR_INTERNAL, "out of memory");
+	int rc = 0;
+	while (len && !rc) {
+		size_t want = len < STREAM_CHUNK ? (size_t)len : STREAM_CHUNK;
+		ssize_t n = pread(fd, buf, want, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			rc = err_set(e, ERR_IO, "read at 0x%llx failed%s%s", (unsigned long long)off,
+				     n < 0 ? ": " : " (file shrank)", n < 0 ? strerror(errno) : "");
+			break;
+		}
+		if (md && !EVP_DigestUpdate(md, buf, (size_t)n))
+			rc = err_set(e, ERR_INTERNAL, "SHA-256 failed");
+		if (sum)
+			*sum = checksum_update(*sum, buf, (size_t)n);
+		off += (uint64_t)n;
+		len -= (uint64_t)n;
+	}
+	free(buf);
+	return rc;
+}
+
+int stm32_file_sums(int fd, const struct stm32_image *img, const uint8_t *hdr,
+		    struct image_sums *out, struct err *e)
+{
+	uint64_t start, end;
+	stm32_hashed_range(img, &start, &end);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+		EVP_MD_CTX_free(md);
+		return err_set(e, ERR_INTERNAL, "SHA-256 init failed");
+	}
+	/* header part of the range from the buffer, payload from the file */
+	EVP_DigestUpdate(md, hdr + start, img->header_size - start);
+	out->checksum = 0;
+	int rc = stream_range(fd, img->header_size, img->image_length, md, &out->checksum, e);
+	if (!rc && !EVP_DigestFinal_ex(md, out->digest, NULL))
+		rc = err_set(e, ERR_INTERNAL, "SHA-256 failed");
+	EVP_MD_CTX_free(md);
+	out->trailing = img->file_size > end ? img->file_size - end : 0;
+	return rc;
+}
+
+int file_range_sha256(int fd, uint64_t off, uint64_t len, uint8_t out[32], struct err *e)
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
+		EVP_MD_CTX_free(md);
+		return err_set(e, ERR_INTERNAL, "SHA-256 init failed");
+	}
+	int rc = stream_range(fd, off, len, md, NULL, e);
+	if (!rc && !EVP_DigestFinal_ex(md, out, NULL))
+		rc = err_set(e, ERR_INTERNAL, "SHA-256 failed");
+	EVP_MD_CTX_free(md);
+	return rc;
+}
+
+int image_file_open(const char *path, struct image_file *f, struct err *e)
+{
+	memset(f, 0, sizeof *f);
+	f->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (f->fd < 0)
+		return err_set(e, ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+	struct stat st;
+	if (fstat(f->fd, &st) || !S_ISREG(st.st_mode)) {
+		image_file_close(f);
+		return err_set(e, ERR_INPUT, "%s: not a regular file", path);
+	}
+	f->size = (uint64_t)st.st_size;
+	size_t want = f->size < STM32_MAX_HEADER ? (size_t)f->size : STM32_MAX_HEADER;
+	long n = fd_read_full(f->fd, f->hdr, want);
+	if (n != (long)want) {
+		image_file_close(f);
+		return err_set(e, ERR_IO, "%s: read failed", path);
+	}
+	f->hdr_len = want;
+	int rc = stm32_parse(f->hdr, f->hdr_len, f->size, &f->img, e);
+	if (rc) {
+		err_prefix(e, "%s", path);
+		image_file_close(f);
+	}
+	return rc;
+}
+
+void image_file_close(struct image_file *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+}

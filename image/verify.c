@@ -1,0 +1,95 @@
+#include "verify.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/hex.h"
+
+const char *rom_check_name(enum rom_check c)
+{
+	static const char *names[CHECK_COUNT] = {
+		[CHECK_SIGNED] = "authentication",
+		[CHECK_TABLE_HASH] = "table hash",
+		[CHECK_KEY_ENTRY] = "key entry",
+		[CHECK_SIGNATURE] = "signature",
+		[CHECK_CHECKSUM] = "checksum",
+	};
+	return c < CHECK_COUNT ? names[c] : "?";
+}
+
+static void record(struct rom_verdict *v, enum rom_check c, int passed, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void record(struct rom_verdict *v, enum rom_check c, int passed, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(v->msg[c], sizeof v->msg[c], fmt, ap);
+	va_end(ap);
+	v->checked[c] = 1;
+	v->passed[c] = passed;
+	if (!passed && v->ok) {
+		v->ok = 0;
+		v->first_failed = c;
+	}
+}
+
+static void check_table(const struct stm32_image *img, const uint8_t *otp,
+			struct rom_verdict *v)
+{
+	uint8_t th[32];
+	char got[65], want[65];
+	stm32_table_hash(img, th);
+	hex_encode(th, 32, got);
+	if (!otp) {
+		v->checked[CHECK_TABLE_HASH] = 0;
+		snprintf(v->msg[CHECK_TABLE_HASH], sizeof v->msg[0],
+			 "not checked (no OTP value given); table hash %s", got);
+		return;
+	}
+	hex_encode(otp, 32, want);
+	int ok = !memcmp(th, otp, 32);
+	record(v, CHECK_TABLE_HASH, ok, ok ? "table hash %s matches the OTP value"
+					   : "table hash %s, expected OTP value %s",
+	       got, want);
+}
+
+static void check_entry(const struct stm32_image *img, struct rom_verdict *v)
+{
+	if (img->layout->id == HDR_V10) {
+		record(v, CHECK_KEY_ENTRY, 1, "v1.0: the OTP value is the key hash itself");
+		return;
+	}
+	uint8_t h[32];
+	stm32_key_entry(&img->key, h);
+	int ok = !memcmp(h, img->table[img->pk_idx], 32);
+	record(v, CHECK_KEY_ENTRY, ok,
+	       ok ? "SHA-256(algo||X||Y) of the embedded key equals table entry %u"
+		  : "SHA-256(algo||X||Y) of the embedded key differs from table entry %u",
+	       img->pk_idx);
+}
+
+void stm32_rom_verify(const struct stm32_image *img, const struct image_sums *sums,
+		      const uint8_t *otp, struct rom_verdict *v)
+{
+	memset(v, 0, sizeof *v);
+	v->ok = 1;
+	record(v, CHECK_SIGNED, img->has_auth,
+	       img->has_auth ? "authentication requested" : "image is not signed (no authentication)");
+	if (img->has_auth) {
+		check_table(img, otp, v);
+		check_entry(img, v);
+		struct err e = { 0 };
+		int rc = ecdsa_verify_digest(&img->key, sums->digest, img->signature, &e);
+		uint64_t s, end;
+		stm32_hashed_range(img, &s, &end);
+		record(v, CHECK_SIGNATURE, rc == 0,
+		       rc == 0 ? "ECDSA %s over SHA-256 of [0x%llx, 0x%llx) verifies"
+			       : "ECDSA %s over SHA-256 of [0x%llx, 0x%llx) does not verify",
+		       ecc_algo_name(img->key.algo), (unsigned long long)s, (unsigned long long)end);
+	}
+	int ok = sums->checksum == img->checksum;
+	record(v, CHECK_CHECKSUM, ok, ok ? "checksum 0x%08x matches" : "checksum at 0x44 is 0x%08x, payload sums to 0x%08x",
+	       img->checksum, sums->checksum);
+}

@@ -1,0 +1,247 @@
+#include "manifest.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/sha.h>
+
+#include "common/fileio.h"
+#include "ytree.h"
+#include "yout.h"
+
+void manifest_init(struct manifest *m)
+{
+	memset(m, 0, sizeof *m);
+}
+
+void manifest_free(struct manifest *m)
+{
+	free(m->images);
+	memset(m, 0, sizeof *m);
+}
+
+int manifest_id_valid(const char *id)
+{
+	size_t n = strlen(id);
+	if (n == 0 || n >= MF_ID_MAX || id[0] == '.' || id[0] == '-')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = id[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
+}
+
+const struct mf_image *manifest_find(const struct manifest *m, const char *id)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (!strcmp(m->images[i].id, id))
+			return &m->images[i];
+	return NULL;
+}
+
+int manifest_add(struct manifest *m, const struct mf_image *img, struct err *e)
+{
+	if (manifest_find(m, img->id))
+		return err_set(e, ERR_INPUT, "duplicate image id '%s'", img->id);
+	if (m->n >= MANIFEST_MAX_IMAGES)
+		return err_set(e, ERR_INPUT, "more than %d images", MANIFEST_MAX_IMAGES);
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 16;
+		struct mf_image *p = realloc(m->images, cap * sizeof *p);
+		if (!p)
+			return err_set(e, ERR_INTERNAL, "out of memory");
+		m->images = p;
+		m->cap = cap;
+	}
+	m->images[m->n++] = *img;
+	return 0;
+}
+
+static void write_image(struct yout *y, const struct mf_image *im)
+{
+	yout_map(y);
+	yout_kv(y, "id", im->id);
+	yout_kv(y, "file", im->file);
+	yout_kv_bytes(y, "file_sha256", im->file_sha256, 32);
+	yout_kv_quoted(y, "header", im->header);
+	yout_kv_hex32(y, "binary_type", im->binary_type);
+	yout_kv_u64(y, "image_version", im->image_version);
+	yout_key(y, "signed_range");
+	yout_seq(y, 1);
+	char buf[32];
+	snprintf(buf, sizeof buf, "0x%llx", (unsigned long long)im->range_start);
+	yout_str(y, buf);
+	snprintf(buf, sizeof buf, "0x%llx", (unsigned long long)im->range_end);
+	yout_str(y, buf);
+	yout_end_seq(y);
+	yout_kv_bytes(y, "digest", im->digest, 32);
+	yout_kv(y, "algorithm", ecc_manifest_algorithm(im->key.algo));
+	yout_key(y, "key");
+	yout_map(y);
+	yout_kv(y, "uri", im->key_uri);
+	yout_kv_u64(y, "index", im->key_index);
+	yout_kv_bytes(y, "public_key", im->key.xy, ECC_XY);
+	yout_kv_bytes(y, "table_hash", im->table_hash, 32);
+	yout_end_map(y);
+	yout_end_map(y);
+}
+
+int manifest_write(const struct manifest *m, const char *path, struct err *e)
+{
+	struct atomic_file af;
+	int rc = atomic_open_stream(&af, path, e);
+	if (rc)
+		return rc;
+	struct yout y;
+	yout_open(&y, af.fp, e);
+	yout_map(&y);
+	yout_kv(&y, "format", MANIFEST_FORMAT);
+	yout_kv_quoted(&y, "release", m->release);
+	yout_key(&y, "images");
+	yout_seq(&y, 0);
+	for (size_t i = 0; i < m->n; i++)
+		write_image(&y, &m->images[i]);
+	yout_end_seq(&y);
+	yout_end_map(&y);
+	if ((rc = yout_close(&y, e))) {
+		atomic_abort(&af);
+		return err_prefix(e, "%s", path);
+	}
+	return atomic_commit(&af, e);
+}
+
+static int read_range(const struct ynode *map, struct mf_image *im, const char *ctx,
+		      struct err *e)
+{
+	const struct ynode *r = yget_seq(map, "signed_range", ctx, e);
+	if (!r)
+		return e->code;
+	if (r->n != 2)
+		return err_set(e, ERR_INPUT, "%s: line %zu: signed_range must be [start, end]", ctx,
+			       r->line);
+	struct ynode pair = { .type = YN_MAP, .n = 4 };
+	struct ynode k0 = { .type = YN_SCALAR, .str = "start" }, k1 = { .type = YN_SCALAR, .str = "end" };
+	struct ynode *kids[4] = { &k0, r->kids[0], &k1, r->kids[1] };
+	pair.kids = kids;
+	int rc;
+	if ((rc = yget_u64(&pair, "start", UINT32_MAX, &im->range_start, ctx, e)) ||
+	    (rc = yget_u64(&pair, "end", 0x100000000ull + 0x1080, &im->range_end, ctx, e)))
+		return rc;
+	if (im->range_start >= im->range_end)
+		return err_set(e, ERR_INPUT, "%s: signed_range is empty", ctx);
+	return 0;
+}
+
+static int read_key(const struct ynode *map, struct mf_image *im, const char *ctx,
+		    struct err *e)
+{
+	static const char *const fields[] = { "uri", "index", "public_key", "table_hash", NULL };
+	const struct ynode *k = ymap_get(map, "key");
+	if (!k)
+		return err_set(e, ERR_INPUT, "%s: missing field 'key'", ctx);
+	char kctx[256];
+	snprintf(kctx, sizeof kctx, "%s: key", ctx);
+	uint64_t idx;
+	int rc;
+	if ((rc = ymap_only(k, fields, kctx, e)) ||
+	    (rc = yget_str(k, "uri", im->key_uri, sizeof im->key_uri, kctx, e)) ||
+	    (rc = yget_u64(k, "index", 7, &idx, kctx, e)) ||
+	    (rc = yget_hex(k, "public_key", im->key.xy, ECC_XY, kctx, e)) ||
+	    (rc = yget_hex(k, "table_hash", im->table_hash, 32, kctx, e)))
+		return rc;
+	im->key_index = (uint32_t)idx;
+	return 0;
+}
+
+static int read_image(const struct ynode *map, size_t i, const char *name,
+		      struct mf_image *im, struct err *e)
+{
+	static const char *const fields[] = { "id", "file", "file_sha256", "header",
+					      "binary_type", "image_version", "signed_range",
+					      "digest", "algorithm", "key", NULL };
+	char ctx[256], alg[48];
+	snprintf(ctx, sizeof ctx, "%s: images[%zu]", name, i);
+	memset(im, 0, sizeof *im);
+	int rc = yget_str(map, "id", im->id, sizeof im->id, ctx, e);
+	if (rc)
+		return rc;
+	if (!manifest_id_valid(im->id))
+		return err_set(e, ERR_INPUT, "%s: id '%s' must be 1-63 of A-Z a-z 0-9 . _ -", ctx, im->id);
+	snprintf(ctx, sizeof ctx, "%s: image %s", name, im->id);
+	uint64_t type, ver;
+	if ((rc = ymap_only(map, fields, ctx, e)) ||
+	    (rc = yget_str(map, "file", im->file, sizeof im->file, ctx, e)) ||
+	    (rc = yget_hex(map, "file_sha256", im->file_sha256, 32, ctx, e)) ||
+	    (rc = yget_str(map, "header", im->header, sizeof im->header, ctx, e)) ||
+	    (rc = yget_u64(map, "binary_type", 0xFF, &type, ctx, e)) ||
+	    (rc = yget_u64(map, "image_version", UINT32_MAX, &ver, ctx, e)) ||
+	    (rc = read_range(map, im, ctx, e)) ||
+	    (rc = yget_hex(map, "digest", im->digest, 32, ctx, e)) ||
+	    (rc = yget_str(map, "algorithm", alg, sizeof alg, ctx, e)) ||
+	    (rc = read_key(map, im, ctx, e)))
+		return rc;
+	im->binary_type = (uint32_t)type;
+	im->image_version = (uint32_t)ver;
+	if (strcmp(im->header, "1.0") && strcmp(im->header, "2.0") && strcmp(im->header, "2.2"))
+		return err_set(e, ERR_INPUT, "%s: header '%s' is not 1.0, 2.0 or 2.2", ctx, im->header);
+	if (ecc_algo_from_manifest(alg, &im->key.algo))
+		return err_set(e, ERR_INPUT, "%s: algorithm '%s' is not ecdsa-p256-sha256 or ecdsa-brainpoolp256t1-sha256",
+			       ctx, alg);
+	return 0;
+}
+
+static int parse_root(const struct ynode *root, const char *name, struct manifest *m,
+		      struct err *e)
+{
+	static const char *const fields[] = { "format", "release", "images", NULL };
+	char fmt[64];
+	int rc;
+	if ((rc = ymap_only(root, fields, name, e)) ||
+	    (rc = yget_str(root, "format", fmt, sizeof fmt, name, e)))
+		return rc;
+	if (strcmp(fmt, MANIFEST_FORMAT))
+		return err_set(e, ERR_INPUT, "%s: format '%s' is not %s", name, fmt, MANIFEST_FORMAT);
+	if ((rc = yget_str_opt(root, "release", m->release, sizeof m->release, name, e)))
+		return rc;
+	const struct ynode *seq = yget_seq(root, "images", name, e);
+	if (!seq)
+		return e->code;
+	for (size_t i = 0; i < seq->n; i++) {
+		struct mf_image im;
+		if ((rc = read_image(seq->kids[i], i, name, &im, e)))
+			return rc;
+		if ((rc = manifest_add(m, &im, e)))
+			return err_prefix(e, "%s", name);
+	}
+	return 0;
+}
+
+int manifest_parse(const uint8_t *buf, size_t len, const char *name, struct manifest *m,
+		   struct err *e)
+{
+	manifest_init(m);
+	SHA256(buf, len, m->sha256);
+	struct ynode *root = ytree_parse(buf, len, name, e);
+	if (!root)
+		return e->code;
+	int rc = parse_root(root, name, m, e);
+	ytree_free(root);
+	if (rc)
+		manifest_free(m);
+	return rc;
+}
+
+int manifest_read(const char *path, struct manifest *m, struct err *e)
+{
+	uint8_t *buf;
+	size_t len;
+	int rc = file_read_all(path, YTREE_MAX_DOC, &buf, &len, e);
+	if (rc)
+		return rc;
+	rc = manifest_parse(buf, len, path, m, e);
+	free(buf);
+	return rc;
+}

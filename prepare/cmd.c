@@ -1,0 +1,157 @@
+/* The three verbs of stm32-prep: one image, a release, the key table. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "common/hex.h"
+#include "prepcmd.h"
+#include "release.h"
+
+int prep_fail(const struct err *e)
+{
+	fprintf(stderr, "stm32-prep: %s\n", e->msg);
+	return e->code ? (int)e->code : ERR_INTERNAL;
+}
+
+static int fail_usage(const char *msg)
+{
+	fprintf(stderr, "stm32-prep: %s\nTry 'stm32-prep --help'.\n", msg);
+	return ERR_USAGE;
+}
+
+static json_object *result_json(const char *id, const char *file, const struct prep_result *r)
+{
+	char hex[65];
+	json_object *o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_string(id));
+	json_object_object_add(o, "file", json_object_new_string(file));
+	json_object_object_add(o, "header", json_object_new_string(r->img.layout->name));
+	json_object_object_add(o, "image_length", json_object_new_int64(r->img.image_length));
+	json_object_object_add(o, "checksum", json_object_new_int64(r->img.checksum));
+	json_object_object_add(o, "signed_range_start", json_object_new_int64((int64_t)r->range_start));
+	json_object_object_add(o, "signed_range_end", json_object_new_int64((int64_t)r->range_end));
+	hex_encode(r->digest, 32, hex);
+	json_object_object_add(o, "digest", json_object_new_string(hex));
+	hex_encode(r->file_sha256, 32, hex);
+	json_object_object_add(o, "file_sha256", json_object_new_string(hex));
+	if (r->img.has_auth) {
+		hex_encode(r->table_hash, 32, hex);
+		json_object_object_add(o, "table_hash", json_object_new_string(hex));
+		json_object_object_add(o, "key_index", json_object_new_int(r->img.pk_idx));
+	}
+	return o;
+}
+
+static void print_result(const char *file, const struct prep_result *r)
+{
+	char hex[65];
+	hex_encode(r->digest, 32, hex);
+	printf("%s: header %s, image length 0x%x, checksum 0x%08x, signed range [0x%llx, 0x%llx)\n",
+	       file, r->img.layout->name, r->img.image_length, r->img.checksum,
+	       (unsigned long long)r->range_start, (unsigned long long)r->range_end);
+	printf("  digest %s\n", hex);
+	if (r->img.has_auth) {
+		hex_encode(r->table_hash, 32, hex);
+		printf("  key %u of %u, table hash (OTP) %s\n", r->img.pk_idx, r->img.nb_pk, hex);
+	}
+}
+
+/* The manifest names files relative to its own directory. */
+static int relative_to_manifest(const char *manifest, const char *output, char *rel,
+				size_t relsz, struct err *e)
+{
+	char mdir[4096], odir[4096], rm[PATH_MAX], ro[PATH_MAX];
+	path_dirname(manifest, mdir, sizeof mdir);
+	path_dirname(output, odir, sizeof odir);
+	if (!realpath(mdir, rm) || !realpath(odir, ro))
+		return err_set(e, ERR_IO, "%s: %s", output, strerror(errno));
+	size_t n = strlen(rm);
+	const char *base = path_basename(output);
+	if (!strcmp(rm, ro))
+		return snprintf(rel, relsz, "%s", base) >= (int)relsz ? err_set(e, ERR_USAGE, "path too long") : 0;
+	if (strncmp(ro, rm, n) || ro[n] != '/')
+		return err_set(e, ERR_USAGE, "%s: the output must be in the manifest's directory (%s) or below it",
+			       output, mdir);
+	if ((size_t)snprintf(rel, relsz, "%s/%s", ro + n + 1, base) >= relsz)
+		return err_set(e, ERR_USAGE, "%s: path too long", output);
+	return 0;
+}
+
+static int check_single(struct prep_opts *o)
+{
+	if (o->nargs != 1)
+		return fail_usage(o->nargs ? "one INPUT at a time (use --release for many)" : "missing INPUT");
+	if (!o->output)
+		return fail_usage("missing -o OUT.stm32");
+	if (o->has_key_index && !o->spec.nkeys)
+		return fail_usage("--key-index needs --pubkey");
+	if (o->manifest && !o->spec.nkeys)
+		return fail_usage("-m needs --pubkey: an image without a key table has nothing to sign");
+	if (o->manifest && !o->spec.key_uri[0])
+		return fail_usage("-m needs --key-uri: the manifest names the key that will sign");
+	if (strlen(o->args[0]) >= sizeof o->spec.input)
+		return fail_usage("INPUT path too long");
+	memcpy(o->spec.input, o->args[0], strlen(o->args[0]) + 1);
+	if (!o->spec.id[0]) {
+		const char *b = path_basename(o->output);
+		size_t n = strcspn(b, ".");
+		snprintf(o->spec.id, sizeof o->spec.id, "%.*s", (int)(n ? n : strlen(b)), b);
+		if (!manifest_id_valid(o->spec.id))
+			return fail_usage("cannot make an image id from the output name: give --id");
+	}
+	return 0;
+}
+
+static int write_single_manifest(struct prep_opts *o, const struct prep_result *r, struct err *e)
+{
+	char rel[MF_PATH_MAX];
+	int rc = relative_to_manifest(o->manifest, o->output, rel, sizeof rel, e);
+	if (rc)
+		return rc;
+	struct manifest m;
+	struct mf_image im;
+	manifest_init(&m);
+	prep_manifest_entry(&o->spec, r, rel, &im);
+	rc = manifest_add(&m, &im, e);
+	if (!rc)
+		rc = manifest_write(&m, o->manifest, e);
+	manifest_free(&m);
+	return rc;
+}
+
+int cmd_single(struct prep_opts *o)
+{
+	int rc = check_single(o);
+	if (rc)
+		return rc;
+	struct err e = { 0 };
+	struct atomic_file af;
+	struct prep_result r;
+	char rel[MF_PATH_MAX];
+	if (o->manifest && relative_to_manifest(o->manifest, o->output, rel, sizeof rel, &e))
+		return prep_fail(&e);
+	if ((rc = atomic_open(&af, o->output, &e)))
+		return prep_fail(&e);
+	if ((rc = prep_image(&o->spec, &af, &r, &e)) || (rc = atomic_commit(&af, &e))) {
+		atomic_abort(&af);
+		return prep_fail(&e);
+	}
+	if (o->manifest && (rc = write_single_manifest(o, &r, &e))) {
+		unlink(o->output); /* no image without its manifest */
+		return prep_fail(&e);
+	}
+	if (o->json) {
+		json_object *j = result_json(o->spec.id, o->output, &r);
+		printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(j);
+	} else if (!o->quiet) {
+		print_result(o->output, &r);
+	}
+	return 0;
+}

@@ -1,0 +1,64 @@
+/* stm32-prep keys: the key table, the OTP value and how to fuse it. */
+#include <stdio.h>
+#include <string.h>
+
+#include "common/hex.h"
+#include "prepcmd.h"
+
+static void print_fuse_lines(const struct stm32_layout *l, const uint8_t otp[32])
+{
+	printf("OTP words %u-%u (big-endian per word):", l->otp_word, l->otp_word + 7);
+	for (int i = 0; i < 8; i++)
+		printf(" 0x%02x%02x%02x%02x", otp[4 * i], otp[4 * i + 1], otp[4 * i + 2], otp[4 * i + 3]);
+	printf("\nU-Boot, fuse the words directly (irreversible):\n  fuse prog -y 0 %u", l->otp_word);
+	for (int i = 0; i < 8; i++)
+		printf(" 0x%02x%02x%02x%02x", otp[4 * i], otp[4 * i + 1], otp[4 * i + 2], otp[4 * i + 3]);
+	printf("\nU-Boot, or with stm32key from the 32-byte file loaded at ${loadaddr}:\n"
+	       "  load mmc 0 ${loadaddr} publicKeysHashHashes.bin\n"
+	       "  stm32key read ${loadaddr}\n"
+	       "  stm32key fuse ${loadaddr}\n");
+}
+
+int cmd_keys(struct prep_opts *o)
+{
+	struct err e = { 0 };
+	const struct stm32_layout *l = o->spec.layout;
+	if (!l || !o->spec.nkeys) {
+		fprintf(stderr, "stm32-prep: keys needs --header (or --soc) and at least one --pubkey\n");
+		return ERR_USAGE;
+	}
+	if (o->spec.nkeys > l->max_keys) {
+		fprintf(stderr, "stm32-prep: header %s takes %u key(s), got %u\n", l->name, l->max_keys,
+			o->spec.nkeys);
+		return ERR_USAGE;
+	}
+	struct pubkey keys[STM32_MAX_KEYS];
+	if (prep_load_keys(&o->spec, keys, &e))
+		return prep_fail(&e);
+	for (uint32_t i = 1; i < o->spec.nkeys; i++)
+		if (keys[i].algo != keys[0].algo) {
+			fprintf(stderr, "stm32-prep: %s is %s but %s is %s: one curve per table\n",
+				o->spec.pubkeys[i], ecc_algo_name(keys[i].algo), o->spec.pubkeys[0],
+				ecc_algo_name(keys[0].algo));
+			return ERR_USAGE;
+		}
+	uint8_t otp[32], entry[32];
+	char hex[65];
+	printf("Header %s (%s), %u key(s), %s\n", l->name, l->socs, o->spec.nkeys,
+	       ecc_algo_name(keys[0].algo));
+	for (uint32_t i = 0; l->id != HDR_V10 && i < o->spec.nkeys; i++) {
+		stm32_key_entry(&keys[i], entry);
+		hex_encode(entry, 32, hex);
+		printf("Table entry %u: %s  SHA-256(LE32(algo)||X||Y) of %s\n", i, hex, o->spec.pubkeys[i]);
+	}
+	stm32_keys_otp(l, keys, o->spec.nkeys, otp);
+	hex_encode(otp, 32, hex);
+	printf("Table hash (OTP value, ST KeyGen's publicKeysHashHashes.bin): %s\n", hex);
+	print_fuse_lines(l, otp);
+	if (l->id != HDR_V10)
+		fprintf(stderr, "Note: ST KeyGen's publicKeyHashNN.bin files hold SHA-256(X||Y) without the "
+				"algorithm prefix: they are NOT table entries. Fuse only the table hash above.\n");
+	if (o->output && file_write_atomic(o->output, otp, 32, &e))
+		return prep_fail(&e);
+	return 0;
+}

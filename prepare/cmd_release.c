@@ -1,0 +1,136 @@
+/* stm32-prep --release: every image of a release, all or nothing. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "common/hex.h"
+#include "prepcmd.h"
+#include "release.h"
+
+static int ensure_dir(const char *dir, struct err *e)
+{
+	struct stat st;
+	if (!stat(dir, &st))
+		return S_ISDIR(st.st_mode) ? 0 : err_set(e, ERR_USAGE, "%s: not a directory", dir);
+	if (mkdir(dir, 0755))
+		return err_set(e, ERR_IO, "%s: cannot create: %s", dir, strerror(errno));
+	return 0;
+}
+
+static void progress(size_t i, size_t n, const char *id)
+{
+	if (isatty(STDERR_FILENO))
+		fprintf(stderr, "\r[%zu/%zu] %-40s%s", i, n, id, i == n ? "\n" : "");
+}
+
+/* Every image into a temporary file; nothing is renamed unless all succeed. */
+static int prepare_all(const struct release *rel, const char *dir, struct atomic_file *afs,
+		       struct prep_result *res, struct manifest *m, struct err *e)
+{
+	for (size_t i = 0; i < rel->n; i++) {
+		const struct prep_spec *s = &rel->specs[i];
+		char path[4096];
+		struct mf_image im;
+		int rc;
+		progress(i + 1, rel->n, s->id);
+		if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, rel->outputs[i]) >= sizeof path)
+			return err_set(e, ERR_USAGE, "%s: path too long", dir);
+		if ((rc = atomic_open(&afs[i], path, e)))
+			return rc;
+		if ((rc = prep_image(s, &afs[i], &res[i], e)) || (rc = atomic_close(&afs[i], e)))
+			return err_prefix(e, "image %s", s->id);
+		if (!res[i].img.has_auth)
+			return err_set(e, ERR_INPUT, "image %s: no keyset: a release image must be signed", s->id);
+		prep_manifest_entry(s, &res[i], rel->outputs[i], &im);
+		if ((rc = manifest_add(m, &im, e)))
+			return rc;
+	}
+	return 0;
+}
+
+static void print_summary(const struct release *rel, const struct prep_result *res, int json)
+{
+	char hex[65];
+	json_object *arr = json ? json_object_new_array() : NULL;
+	for (size_t i = 0; i < rel->n; i++) {
+		hex_encode(res[i].digest, 32, hex);
+		if (!json) {
+			printf("%-24s %-36s %s key %u  %s\n", rel->specs[i].id, rel->outputs[i],
+			       res[i].img.layout->name, res[i].img.pk_idx, hex);
+			continue;
+		}
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_string(rel->specs[i].id));
+		json_object_object_add(o, "file", json_object_new_string(rel->outputs[i]));
+		json_object_object_add(o, "header", json_object_new_string(res[i].img.layout->name));
+		json_object_object_add(o, "key_index", json_object_new_int(res[i].img.pk_idx));
+		json_object_object_add(o, "digest", json_object_new_string(hex));
+		json_object_array_add(arr, o);
+	}
+	if (json) {
+		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
+								   JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(arr);
+	}
+}
+
+static int commit_all(struct atomic_file *afs, size_t n, const struct manifest *m,
+		      const char *dir, struct err *e)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/manifest.yaml", dir);
+	for (size_t i = 0; i < n; i++)
+		if (atomic_rename(&afs[i], e)) {
+			for (size_t j = 0; j < i; j++)
+				unlink(afs[j].path);
+			return e->code;
+		}
+	if (manifest_write(m, path, e)) {
+		for (size_t j = 0; j < n; j++)
+			unlink(afs[j].path);
+		return e->code;
+	}
+	return 0;
+}
+
+int cmd_release(struct prep_opts *o)
+{
+	if (!o->out_dir) {
+		fprintf(stderr, "stm32-prep: --release needs --out-dir DIR\n");
+		return ERR_USAGE;
+	}
+	if (o->nargs || o->output || o->manifest || o->spec.nkeys) {
+		fprintf(stderr, "stm32-prep: --release takes its images and keys from the release file only\n");
+		return ERR_USAGE;
+	}
+	struct err e = { 0 };
+	struct release rel;
+	struct manifest m;
+	if (release_read(o->release, &rel, &e) || ensure_dir(o->out_dir, &e))
+		return prep_fail(&e);
+	manifest_init(&m);
+	snprintf(m.release, sizeof m.release, "%s", rel.name);
+	struct atomic_file *afs = calloc(rel.n, sizeof *afs);
+	struct prep_result *res = calloc(rel.n, sizeof *res);
+	int rc = !afs || !res ? err_set(&e, ERR_INTERNAL, "out of memory") : 0;
+	for (size_t i = 0; afs && i < rel.n; i++)
+		afs[i].fd = -1;
+	if (!rc)
+		rc = prepare_all(&rel, o->out_dir, afs, res, &m, &e);
+	if (!rc)
+		rc = commit_all(afs, rel.n, &m, o->out_dir, &e);
+	for (size_t i = 0; afs && i < rel.n; i++)
+		atomic_abort(&afs[i]);
+	if (!rc && !o->quiet)
+		print_summary(&rel, res, o->json);
+	free(afs);
+	free(res);
+	manifest_free(&m);
+	release_free(&rel);
+	return rc ? prep_fail(&e) : 0;
+}

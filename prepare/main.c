@@ -1,0 +1,196 @@
+/* stm32-prep: build complete STM32 boot headers offline and write the digest
+ * manifest. main only parses options and dispatches. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/hex.h"
+#include "common/num.h"
+#include "image/image.h"
+#include "prep.h"
+#include "prepcmd.h"
+
+static const char usage_text[] =
+	"Usage:\n"
+	"  stm32-prep [OPTIONS] INPUT -o OUT.stm32 [-m MANIFEST.yaml]\n"
+	"  stm32-prep --release RELEASE.yaml --out-dir DIR\n"
+	"  stm32-prep keys --header VER --pubkey K0.pem [--pubkey K1.pem ...] [-o table-hash.bin]\n"
+	"\n"
+	"Builds the complete STM32 header (key table, padding, checksum, every field)\n"
+	"with a zero signature, and a manifest of the digests to sign.\n"
+	"INPUT is a raw payload or an unsigned .stm32 image (its fields are kept\n"
+	"unless an option overrides them).\n"
+	"\n"
+	"Options:\n"
+	"  --header 1.0|2.0|2.2     header version (MP15 1.0, MP13 2.0, MP23/MP25 2.2)\n"
+	"  --soc NAME               stm32mp15|stm32mp13|stm32mp23|stm32mp25 (sets --header)\n"
+	"  --type T                 fsbl|ssbl|optee|m33|NUMBER (binary type)\n"
+	"  --load ADDR              load address\n"
+	"  --entry ADDR             entry point\n"
+	"  --image-version N        anti-rollback image version\n"
+	"  --pubkey FILE            PEM or DER public key, in table order (1 for 1.0, up to 8)\n"
+	"  --key-index N            table entry of the signing key (pk_idx), default 0\n"
+	"  --key-uri URI            key that will sign: awskms:///alias/..., pkcs11:..., file:...\n"
+	"  --id ID                  image id in the manifest (default: OUT's base name)\n"
+	"  --align N                pad the payload with zeros to a multiple of N (counted\n"
+	"                           in image_length, so it is hashed and signed)\n"
+	"  -o, --output FILE        prepared image (or, with keys, the 32-byte table hash)\n"
+	"  -m, --manifest FILE      digest manifest to write\n"
+	"  --release FILE           prepare every image of a release file\n"
+	"  --out-dir DIR            where --release writes images and manifest.yaml\n"
+	"  --json                   print a JSON summary on stdout\n"
+	"  -q, --quiet              no summary\n"
+	"  -h, --help               this help\n"
+	"  -V, --version            version\n"
+	"\n"
+	"Exit codes: 0 ok, 2 usage, 3 malformed input, 4 i/o, 6 internal.\n";
+
+enum opt_id {
+	OPT_HEADER = 256, OPT_SOC, OPT_TYPE, OPT_LOAD, OPT_ENTRY, OPT_IMGVER, OPT_PUBKEY,
+	OPT_KEYIDX, OPT_KEYURI, OPT_ID, OPT_ALIGN, OPT_RELEASE, OPT_OUTDIR, OPT_JSON,
+};
+
+static const struct option long_opts[] = {
+	{ "header", required_argument, NULL, OPT_HEADER },
+	{ "soc", required_argument, NULL, OPT_SOC },
+	{ "type", required_argument, NULL, OPT_TYPE },
+	{ "load", required_argument, NULL, OPT_LOAD },
+	{ "entry", required_argument, NULL, OPT_ENTRY },
+	{ "image-version", required_argument, NULL, OPT_IMGVER },
+	{ "pubkey", required_argument, NULL, OPT_PUBKEY },
+	{ "key-index", required_argument, NULL, OPT_KEYIDX },
+	{ "key-uri", required_argument, NULL, OPT_KEYURI },
+	{ "id", required_argument, NULL, OPT_ID },
+	{ "align", required_argument, NULL, OPT_ALIGN },
+	{ "output", required_argument, NULL, 'o' },
+	{ "manifest", required_argument, NULL, 'm' },
+	{ "release", required_argument, NULL, OPT_RELEASE },
+	{ "out-dir", required_argument, NULL, OPT_OUTDIR },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "stm32-prep: ");
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\nTry 'stm32-prep --help'.\n");
+	va_end(ap);
+	return ERR_USAGE;
+}
+
+static int set_layout(struct prep_opts *o, const struct stm32_layout *l, const char *flag,
+		      const char *allowed, const char *arg)
+{
+	if (!l)
+		return usage_error("%s '%s' is not %s", flag, arg, allowed);
+	if (o->spec.layout && o->spec.layout != l)
+		return usage_error("--header and --soc disagree (%s)", arg);
+	o->spec.layout = l;
+	return 0;
+}
+
+static int parse_u32_opt(const char *arg, const char *name, uint32_t *v, int *has)
+{
+	if (num_parse_u32(arg, v)) {
+		fprintf(stderr, "stm32-prep: %s '%s' is not a number (decimal or 0x hex, 32 bits)\n",
+			name, arg);
+		return ERR_USAGE;
+	}
+	if (has)
+		*has = 1;
+	return 0;
+}
+
+static int parse_one(struct prep_opts *o, int c, const char *arg)
+{
+	struct prep_spec *s = &o->spec;
+	switch (c) {
+	case OPT_HEADER: return set_layout(o, layout_by_name(arg), "--header", "1.0, 2.0 or 2.2", arg);
+	case OPT_SOC: return set_layout(o, layout_by_soc(arg), "--soc", "stm32mp13, stm32mp15, stm32mp23 or stm32mp25", arg);
+	case OPT_TYPE:
+		if (stm32_binary_type_parse(arg, &s->type))
+			return usage_error("--type '%s' is not fsbl, ssbl, optee, m33 or a number up to 0xff", arg);
+		s->has_type = 1;
+		return 0;
+	case OPT_LOAD: return parse_u32_opt(arg, "--load", &s->load, &s->has_load);
+	case OPT_ENTRY: return parse_u32_opt(arg, "--entry", &s->entry, &s->has_entry);
+	case OPT_IMGVER: return parse_u32_opt(arg, "--image-version", &s->image_version, &s->has_version);
+	case OPT_KEYIDX: o->has_key_index = 1; return parse_u32_opt(arg, "--key-index", &s->key_index, NULL);
+	case OPT_ALIGN:
+		if (parse_u32_opt(arg, "--align", &s->align, NULL) || s->align < 1 || s->align > 65536)
+			return usage_error("--align '%s' must be 1 to 65536", arg);
+		return 0;
+	case OPT_PUBKEY:
+		if (s->nkeys >= STM32_MAX_KEYS)
+			return usage_error("more than 8 --pubkey (at '%s'): a key table holds 8", arg);
+		if (strlen(arg) >= sizeof s->pubkeys[0])
+			return usage_error("--pubkey path too long: %s", arg);
+		memcpy(s->pubkeys[s->nkeys++], arg, strlen(arg) + 1);
+		return 0;
+	case OPT_KEYURI:
+		if (strlen(arg) >= sizeof s->key_uri)
+			return usage_error("--key-uri too long: %.40s", arg);
+		memcpy(s->key_uri, arg, strlen(arg) + 1);
+		return 0;
+	case OPT_ID:
+		if (!manifest_id_valid(arg))
+			return usage_error("--id '%s' must be 1-63 of A-Z a-z 0-9 . _ -", arg);
+		memcpy(s->id, arg, strlen(arg) + 1);
+		return 0;
+	case 'o': o->output = arg; return 0;
+	case 'm': o->manifest = arg; return 0;
+	case OPT_RELEASE: o->release = arg; return 0;
+	case OPT_OUTDIR: o->out_dir = arg; return 0;
+	case OPT_JSON: o->json = 1; return 0;
+	case 'q': o->quiet = 1; return 0;
+	}
+	return ERR_USAGE;
+}
+
+static int parse_args(int argc, char **argv, struct prep_opts *o)
+{
+	int c, rc;
+	while ((c = getopt_long(argc, argv, "o:m:qhV", long_opts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(usage_text, stdout);
+			exit(0);
+		}
+		if (c == 'V') {
+			printf("stm32-prep %s\n", STM32_SIGN_VERSION);
+			exit(0);
+		}
+		if (c == '?')
+			return usage_error("%s", "unknown or incomplete option");
+		if ((rc = parse_one(o, c, optarg)))
+			return rc;
+	}
+	o->args = argv + optind;
+	o->nargs = argc - optind;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct prep_opts o;
+	memset(&o, 0, sizeof o);
+	int keys_cmd = argc > 1 && !strcmp(argv[1], "keys");
+	int rc = keys_cmd ? parse_args(argc - 1, argv + 1, &o) : parse_args(argc, argv, &o);
+	if (rc)
+		return rc;
+	if (keys_cmd)
+		return cmd_keys(&o);
+	if (o.release)
+		return cmd_release(&o);
+	return cmd_single(&o);
+}

@@ -1,0 +1,22 @@
+#ifndef PREPARE_PREPCMD_H
+#define PREPARE_PREPCMD_H
+
+#include "prep.h"
+
+struct prep_opts {
+	struct prep_spec spec;
+	int has_key_index;
+	const char *output, *manifest, *release, *out_dir;
+	int json, quiet;
+	char **args;
+	int nargs;
+};
+
+int cmd_single(struct prep_opts *o);
+int cmd_release(struct prep_opts *o);
+int cmd_keys(struct prep_opts *o);
+
+/* Print an error as "stm32-prep: message" and return its code. */
+int prep_fail(const struct err *e);
+
+#endif

@@ -1,0 +1,207 @@
+#include "release.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/fileio.h"
+#include "manifest/ytree.h"
+
+struct rctx {
+	const char *path;
+	char dir[4096];
+	const struct ynode *keysets;
+	struct err *e;
+};
+
+static int rel_path(struct rctx *R, const char *ctx, const char *field, const char *name,
+		    char *out, size_t outsz)
+{
+	if (path_join_inside(R->dir, name, out, outsz, R->e))
+		return err_prefix(R->e, "%s: %s", ctx, field);
+	return 0;
+}
+
+static int read_keyset(struct rctx *R, const struct ynode *im, struct prep_spec *s,
+		       const char *ctx)
+{
+	char name[64];
+	int rc = yget_str_opt(im, "keyset", name, sizeof name, ctx, R->e);
+	if (rc || !name[0])
+		return rc;
+	const struct ynode *set = ymap_get(R->keysets, name);
+	if (!set)
+		return err_set(R->e, ERR_INPUT, "%s: keyset '%s' is not defined under keysets", ctx, name);
+	if (set->type != YN_SEQ || set->n < 1 || set->n > STM32_MAX_KEYS)
+		return err_set(R->e, ERR_INPUT, "%s: keyset '%s' must list 1 to 8 public key files (line %zu)",
+			       ctx, name, set->line);
+	for (size_t i = 0; i < set->n; i++) {
+		if (set->kids[i]->type != YN_SCALAR)
+			return err_set(R->e, ERR_INPUT, "%s: keyset '%s' entry %zu is not a file name",
+				       ctx, name, i);
+		if ((rc = rel_path(R, ctx, "keyset", set->kids[i]->str, s->pubkeys[i],
+				   sizeof s->pubkeys[i])))
+			return rc;
+	}
+	s->nkeys = (uint32_t)set->n;
+	uint64_t idx = 0;
+	if ((rc = yget_u64(im, "key_index", 7, &idx, ctx, R->e)) ||
+	    (rc = yget_str(im, "key_uri", s->key_uri, sizeof s->key_uri, ctx, R->e)))
+		return rc;
+	s->key_index = (uint32_t)idx;
+	return 0;
+}
+
+static int read_layout(struct rctx *R, const struct ynode *im, struct prep_spec *s,
+		       const char *ctx)
+{
+	char hv[16] = "", soc[32] = "";
+	int rc;
+	if ((rc = yget_str_opt(im, "header", hv, sizeof hv, ctx, R->e)) ||
+	    (rc = yget_str_opt(im, "soc", soc, sizeof soc, ctx, R->e)))
+		return rc;
+	if (hv[0] && !(s->layout = layout_by_name(hv)))
+		return err_set(R->e, ERR_INPUT, "%s: header '%s' is not 1.0, 2.0 or 2.2", ctx, hv);
+	if (soc[0]) {
+		const struct stm32_layout *l = layout_by_soc(soc);
+		if (!l)
+			return err_set(R->e, ERR_INPUT, "%s: soc '%s' is not stm32mp13, stm32mp15, stm32mp23 or stm32mp25",
+				       ctx, soc);
+		if (s->layout && s->layout != l)
+			return err_set(R->e, ERR_INPUT, "%s: soc %s uses header %s, not %s", ctx, soc,
+				       l->name, s->layout->name);
+		s->layout = l;
+	}
+	return 0;
+}
+
+static int opt_u32(struct rctx *R, const struct ynode *im, const char *key, int *has,
+		   uint32_t *v, const char *ctx)
+{
+	uint64_t x = UINT64_MAX;
+	int rc = yget_u64_opt(im, key, UINT32_MAX, &x, ctx, R->e);
+	if (!rc && x != UINT64_MAX) {
+		*has = 1;
+		*v = (uint32_t)x;
+	}
+	return rc;
+}
+
+static int read_fields(struct rctx *R, const struct ynode *im, struct prep_spec *s,
+		       char *output, const char *ctx)
+{
+	char input[MF_PATH_MAX], type[16] = "";
+	int rc, has_align = 0;
+	if ((rc = yget_str(im, "input", input, sizeof input, ctx, R->e)) ||
+	    (rc = rel_path(R, ctx, "input", input, s->input, sizeof s->input)) ||
+	    (rc = yget_str_opt(im, "output", output, MF_PATH_MAX, ctx, R->e)) ||
+	    (rc = read_layout(R, im, s, ctx)) ||
+	    (rc = yget_str_opt(im, "type", type, sizeof type, ctx, R->e)) ||
+	    (rc = opt_u32(R, im, "load", &s->has_load, &s->load, ctx)) ||
+	    (rc = opt_u32(R, im, "entry", &s->has_entry, &s->entry, ctx)) ||
+	    (rc = opt_u32(R, im, "image_version", &s->has_version, &s->image_version, ctx)) ||
+	    (rc = opt_u32(R, im, "align", &has_align, &s->align, ctx)) ||
+	    (rc = read_keyset(R, im, s, ctx)))
+		return rc;
+	if (type[0]) {
+		if (stm32_binary_type_parse(type, &s->type))
+			return err_set(R->e, ERR_INPUT, "%s: type '%s' is not fsbl, ssbl, optee, m33 or a number up to 0xff",
+				       ctx, type);
+		s->has_type = 1;
+	}
+	if (s->align > 65536)
+		return err_set(R->e, ERR_INPUT, "%s: align %u is above 65536", ctx, s->align);
+	if (!output[0])
+		snprintf(output, MF_PATH_MAX, "%s.prepared.stm32", s->id);
+	if (strchr(output, '/') || !manifest_id_valid(output))
+		return err_set(R->e, ERR_INPUT, "%s: output '%s' must be a plain file name", ctx, output);
+	return 0;
+}
+
+static int read_image(struct rctx *R, const struct ynode *im, size_t i, struct release *r)
+{
+	static const char *const fields[] = { "id", "input", "output", "header", "soc", "type",
+					      "load", "entry", "image_version", "align",
+					      "keyset", "key_index", "key_uri", NULL };
+	char ctx[512];
+	struct prep_spec *s = &r->specs[i];
+	memset(s, 0, sizeof *s);
+	snprintf(ctx, sizeof ctx, "%s: images[%zu]", R->path, i);
+	int rc = yget_str(im, "id", s->id, sizeof s->id, ctx, R->e);
+	if (rc)
+		return rc;
+	if (!manifest_id_valid(s->id))
+		return err_set(R->e, ERR_INPUT, "%s: id '%s' must be 1-63 of A-Z a-z 0-9 . _ -", ctx, s->id);
+	snprintf(ctx, sizeof ctx, "%s: image %s", R->path, s->id);
+	for (size_t j = 0; j < i; j++)
+		if (!strcmp(r->specs[j].id, s->id))
+			return err_set(R->e, ERR_INPUT, "%s: duplicate image id (also images[%zu])", ctx, j);
+	if ((rc = ymap_only(im, fields, ctx, R->e)) ||
+	    (rc = read_fields(R, im, s, r->outputs[i], ctx)))
+		return rc;
+	for (size_t j = 0; j < i; j++)
+		if (!strcmp(r->outputs[j], r->outputs[i]))
+			return err_set(R->e, ERR_INPUT, "%s: output '%s' is also images[%zu]'s", ctx,
+				       r->outputs[i], j);
+	return 0;
+}
+
+static int read_root(struct rctx *R, const struct ynode *root, struct release *r)
+{
+	static const char *const fields[] = { "format", "release", "keysets", "images", NULL };
+	char fmt[64];
+	int rc;
+	if ((rc = ymap_only(root, fields, R->path, R->e)) ||
+	    (rc = yget_str(root, "format", fmt, sizeof fmt, R->path, R->e)))
+		return rc;
+	if (strcmp(fmt, RELEASE_FORMAT))
+		return err_set(R->e, ERR_INPUT, "%s: format '%s' is not %s", R->path, fmt, RELEASE_FORMAT);
+	if ((rc = yget_str_opt(root, "release", r->name, sizeof r->name, R->path, R->e)))
+		return rc;
+	R->keysets = ymap_get(root, "keysets");
+	if (R->keysets && R->keysets->type != YN_MAP)
+		return err_set(R->e, ERR_INPUT, "%s: keysets must map names to lists of key files", R->path);
+	const struct ynode *seq = yget_seq(root, "images", R->path, R->e);
+	if (!seq)
+		return R->e->code;
+	if (seq->n == 0 || seq->n > MANIFEST_MAX_IMAGES)
+		return err_set(R->e, ERR_INPUT, "%s: images must list 1 to %d images", R->path,
+			       MANIFEST_MAX_IMAGES);
+	r->specs = calloc(seq->n, sizeof *r->specs);
+	r->outputs = calloc(seq->n, sizeof *r->outputs);
+	if (!r->specs || !r->outputs)
+		return err_set(R->e, ERR_INTERNAL, "out of memory");
+	for (size_t i = 0; i < seq->n; i++) {
+		r->n = i + 1;
+		if ((rc = read_image(R, seq->kids[i], i, r)))
+			return rc;
+	}
+	return 0;
+}
+
+int release_read(const char *path, struct release *r, struct err *e)
+{
+	memset(r, 0, sizeof *r);
+	struct rctx R = { .path = path, .e = e };
+	path_dirname(path, R.dir, sizeof R.dir);
+	uint8_t *buf;
+	size_t len;
+	int rc = file_read_all(path, YTREE_MAX_DOC, &buf, &len, e);
+	if (rc)
+		return rc;
+	struct ynode *root = ytree_parse(buf, len, path, e);
+	free(buf);
+	if (!root)
+		return e->code;
+	rc = read_root(&R, root, r);
+	ytree_free(root);
+	if (rc)
+		release_free(r);
+	return rc;
+}
+
+void release_free(struct release *r)
+{
+	free(r->specs);
+	free(r->outputs);
+	memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,20 @@
+/* The release file: many images from one YAML document (format
+ * "stm32-release/1", see docs/release.md). Paths are relative to it. */
+#ifndef PREPARE_RELEASE_H
+#define PREPARE_RELEASE_H
+
+#include "prep.h"
+
+#define RELEASE_FORMAT "stm32-release/1"
+
+struct release {
+	char name[MF_RELEASE_MAX];
+	size_t n;
+	struct prep_spec *specs;
+	char (*outputs)[MF_PATH_MAX]; /* file name of each prepared image */
+};
+
+int release_read(const char *path, struct release *r, struct err *e);
+void release_free(struct release *r);
+
+#endif
