@@ -70,18 +70,27 @@ int stm32_file_sums(int fd, const struct stm32_image *img, const uint8_t *hdr,
 	return rc;
 }
 
-int file_range_sha256(int fd, uint64_t off, uint64_t len, uint8_t out[32], struct err *e)
+int file_ranges_sha256(int fd, const uint64_t (*ranges)[2], size_t n, uint8_t out[32],
+		       struct err *e)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
 		EVP_MD_CTX_free(md);
 		return err_set(e, ERR_INTERNAL, "SHA-256 init failed");
 	}
-	int rc = stream_range(fd, off, len, md, NULL, e);
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = stream_range(fd, ranges[i][0], ranges[i][1] - ranges[i][0], md, NULL, e);
 	if (!rc && !EVP_DigestFinal_ex(md, out, NULL))
 		rc = err_set(e, ERR_INTERNAL, "SHA-256 failed");
 	EVP_MD_CTX_free(md);
 	return rc;
+}
+
+int file_range_sha256(int fd, uint64_t off, uint64_t len, uint8_t out[32], struct err *e)
+{
+	const uint64_t r[1][2] = { { off, off + len } };
+	return file_ranges_sha256(fd, r, 1, out, e);
 }
 
 int image_file_open(const char *path, struct image_file *f, struct err *e)

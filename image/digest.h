@@ -19,6 +19,9 @@ struct image_sums {
 int stm32_file_sums(int fd, const struct stm32_image *img, const uint8_t *hdr,
 		    struct image_sums *out, struct err *e);
 
+/* SHA-256 over the concatenation of byte ranges [start, end) of a file. */
+int file_ranges_sha256(int fd, const uint64_t (*ranges)[2], size_t n, uint8_t out[32],
+		       struct err *e);
 /* SHA-256 of a byte range of a file [off, off+len). */
 int file_range_sha256(int fd, uint64_t off, uint64_t len, uint8_t out[32], struct err *e);
 

@@ -103,6 +103,8 @@ void stm32_dump_verdict(FILE *out, const struct rom_verdict *v)
 	}
 	if (v->ok)
 		fprintf(out, "  ROM verdict:       accepted\n");
+	else if (v->first_failed == CHECK_SIGNED)
+		fprintf(out, "  ROM verdict:       unsigned: a closed chip rejects it, an open chip boots it\n");
 	else
 		fprintf(out, "  ROM verdict:       REJECTED at %s\n", rom_check_name(v->first_failed));
 }

@@ -1,0 +1,108 @@
+/* stm32-inspect: dump every field of STM32 images and give the ROM's verdict. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "explain.h"
+#include "image/dump.h"
+#include "inspect_json.h"
+#include "otp.h"
+
+static const char usage_text[] =
+	"Usage: stm32-inspect [--otp HEX|FILE] [--explain] [--json] IMAGE...\n"
+	"\n"
+	"Dumps every header field, the extension chain, the key table, the table hash\n"
+	"and its OTP words, the signature, the checksum and any trailing bytes, then\n"
+	"verifies the image as the boot ROM does and names the first failing check.\n"
+	"\n"
+	"  --otp HEX|FILE   expected OTP value: 64 hex digits or a 32-byte file\n"
+	"                   (publicKeysHashHashes.bin); without it the table hash is shown\n"
+	"  --explain        for a signature that does not verify, try the known wrong\n"
+	"                   constructions and say which one it was made with\n"
+	"  --json           one JSON object per run on stdout\n"
+	"  -h, --help       this help\n"
+	"  -V, --version    version\n"
+	"\n"
+	"Exit codes: 0 every image verifies (or is unsigned and intact), 1 an image is\n"
+	"rejected, 2 usage, 3 malformed image, 4 i/o.\n";
+
+struct inspect_opts {
+	int has_otp, explain, json;
+	uint8_t otp[32];
+};
+
+static int inspect_one(const char *path, const struct inspect_opts *o, json_object *arr)
+{
+	struct err e = { 0 };
+	struct image_file f;
+	struct image_sums sums;
+	struct rom_verdict v;
+	if (image_file_open(path, &f, &e) || stm32_file_sums(f.fd, &f.img, f.hdr, &sums, &e)) {
+		fprintf(stderr, "stm32-inspect: %s\n", e.msg);
+		if (arr)
+			json_object_array_add(arr, inspect_json_error(path, &e));
+		image_file_close(&f);
+		return e.code;
+	}
+	stm32_rom_verify(&f.img, &sums, o->has_otp ? o->otp : NULL, &v);
+	struct explanation ex = { .matched = -1 };
+	if (o->explain && f.img.has_auth && !v.passed[CHECK_SIGNATURE])
+		explain_signature(f.fd, &f.img, f.hdr, &ex);
+	if (o->explain)
+		explain_keys(&f.img, o->has_otp ? o->otp : NULL, &ex);
+	if (arr) {
+		json_object_array_add(arr, inspect_json(path, &f.img, &sums, &v, o->explain ? &ex : NULL));
+	} else {
+		stm32_dump(stdout, path, &f.img, &sums);
+		stm32_dump_verdict(stdout, &v);
+		if (o->explain && (ex.n || ex.key_advice[0]))
+			explain_print(stdout, &ex);
+	}
+	image_file_close(&f);
+	return v.ok || !f.img.has_auth ? (v.passed[CHECK_CHECKSUM] ? 0 : ERR_VERIFY) : ERR_VERIFY;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "otp", required_argument, NULL, 'o' }, { "explain", no_argument, NULL, 'x' },
+		{ "json", no_argument, NULL, 'j' },      { "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },   { NULL, 0, NULL, 0 },
+	};
+	struct inspect_opts o = { 0 };
+	struct err e = { 0 };
+	int c;
+	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'o':
+			if (otp_parse_arg(optarg, o.otp, &e)) {
+				fprintf(stderr, "stm32-inspect: %s\n", e.msg);
+				return e.code;
+			}
+			o.has_otp = 1;
+			break;
+		case 'x': o.explain = 1; break;
+		case 'j': o.json = 1; break;
+		case 'h': fputs(usage_text, stdout); return 0;
+		case 'V': printf("stm32-inspect %s\n", STM32_SIGN_VERSION); return 0;
+		default: fprintf(stderr, "Try 'stm32-inspect --help'.\n"); return ERR_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "stm32-inspect: no IMAGE given\nTry 'stm32-inspect --help'.\n");
+		return ERR_USAGE;
+	}
+	json_object *arr = o.json ? json_object_new_array() : NULL;
+	int worst = 0;
+	for (int i = optind; i < argc; i++) {
+		int rc = inspect_one(argv[i], &o, arr);
+		if (rc > worst)
+			worst = rc;
+	}
+	if (arr) {
+		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(arr);
+	}
+	return worst;
+}

@@ -1,0 +1,188 @@
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/bytes.h"
+#include "golden.h"
+#include "image/digest.h"
+#include "image/image.h"
+#include "tests/helpers/testutil.h"
+
+static uint8_t *load_golden(const struct golden *g, size_t *len)
+{
+	char rel[256];
+	snprintf(rel, sizeof rel, "vectors/stm32/%s", g->file);
+	uint8_t *b = read_file(fixture(rel), len);
+	cr_assert_not_null(b, "cannot read %s", rel);
+	return b;
+}
+
+ParameterizedTestParameters(golden, parses_with_st_field_values)
+{
+	return cr_make_param_array(struct golden, (void *)goldens, GOLDEN_COUNT);
+}
+
+ParameterizedTest(const struct golden *g, golden, parses_with_st_field_values)
+{
+	size_t len;
+	uint8_t *b = load_golden(g, &len);
+	struct stm32_image img;
+	struct err e = { 0 };
+	cr_assert_eq(stm32_parse(b, len, len, &img, &e), 0, "%s: %s", g->file, e.msg);
+	cr_expect_str_eq(img.layout->name, g->header);
+	cr_expect_eq(img.entry, g->entry);
+	cr_expect_eq(img.load, g->load);
+	cr_expect_eq(img.binary_type, g->type);
+	cr_expect_eq(img.image_length, g->length);
+	cr_expect_eq(img.checksum, g->checksum);
+	cr_expect_not(img.has_auth);
+	cr_expect_eq(checksum_update(0, b + img.header_size, img.image_length), g->checksum,
+		     "%s: checksum does not hold", g->file);
+	free(b);
+}
+
+ParameterizedTestParameters(golden, rebuilds_header_byte_for_byte)
+{
+	return cr_make_param_array(struct golden, (void *)goldens, GOLDEN_COUNT);
+}
+
+ParameterizedTest(const struct golden *g, golden, rebuilds_header_byte_for_byte)
+{
+	size_t len;
+	uint8_t *b = load_golden(g, &len);
+	struct stm32_image img;
+	uint8_t hdr[STM32_MAX_HEADER];
+	stm32_init(&img, layout_by_name(g->header));
+	img.entry = g->entry;
+	img.load = g->load;
+	img.binary_type = g->type;
+	img.image_length = g->length;
+	img.checksum = checksum_update(0, b + img.header_size, g->length);
+	cr_assert_eq(stm32_build_header(&img, hdr, sizeof hdr, NULL), 0);
+	cr_expect_eq(memcmp(hdr, b, img.header_size), 0, "%s: header differs", g->file);
+	free(b);
+}
+
+ParameterizedTestParameters(golden, truncated_at_every_header_offset_is_an_error)
+{
+	return cr_make_param_array(struct golden, (void *)goldens, GOLDEN_COUNT);
+}
+
+ParameterizedTest(const struct golden *g, golden, truncated_at_every_header_offset_is_an_error)
+{
+	size_t len;
+	uint8_t *b = load_golden(g, &len);
+	struct stm32_image img;
+	struct err e;
+	/* Every cut inside the header or the payload: an error, never a crash. */
+	for (size_t cut = 0; cut < len; cut += (cut < 0x400 ? 1 : 97)) {
+		e.code = ERR_OK;
+		cr_assert_neq(stm32_parse(b, cut < STM32_MAX_HEADER ? cut : STM32_MAX_HEADER, cut, &img, &e), 0,
+			      "%s cut at %zu parsed", g->file, cut);
+		cr_assert_eq(e.code, ERR_INPUT);
+	}
+	free(b);
+}
+
+/* ---- build -> parse round trip, table-driven over the layout rows ---- */
+
+static void make_keys(struct pubkey *k, int n)
+{
+	/* deterministic valid keys: the P-256 generator multiples are heavy to
+	 * compute here, so load the fixtures generated with the OpenSSL CLI */
+	for (int i = 0; i < n; i++) {
+		char rel[64];
+		snprintf(rel, sizeof rel, "fixtures/keys/k%d.pub.pem", i);
+		struct err e = { 0 };
+		cr_assert_eq(pubkey_load_file(fixture(rel), &k[i], &e), 0, "%s", e.msg);
+	}
+}
+
+ParameterizedTestParameters(layout, roundtrip)
+{
+	static const enum hdr_version rows[] = { HDR_V10, HDR_V20, HDR_V22 };
+	return cr_make_param_array(enum hdr_version, (void *)rows, 3);
+}
+
+ParameterizedTest(const enum hdr_version *row, layout, roundtrip,
+		  .description = "build then parse gives back every field, for every layout row")
+{
+	const struct stm32_layout *l = &stm32_layouts[*row];
+	struct pubkey keys[8];
+	make_keys(keys, (int)l->max_keys);
+	struct stm32_image in, out;
+	stm32_init(&in, l);
+	in.entry = 0x0e003000;
+	in.load = 0x0e002600;
+	in.image_version = 7;
+	in.binary_type = 0x10;
+	in.image_length = 0x1234;
+	in.checksum = 0xdeadbeef;
+	uint32_t idx = l->max_keys - 1;
+	cr_assert_eq(stm32_set_keys(&in, keys, l->max_keys, idx, NULL), 0);
+	uint8_t buf[STM32_MAX_HEADER];
+	cr_assert_eq(stm32_build_header(&in, buf, sizeof buf, NULL), 0);
+	struct err e = { 0 };
+	cr_assert_eq(stm32_parse(buf, in.header_size, in.header_size + 0x1234, &out, &e), 0, "%s", e.msg);
+	cr_expect_eq(out.layout, l);
+	cr_expect_eq(out.entry, in.entry);
+	cr_expect_eq(out.load, in.load);
+	cr_expect_eq(out.image_version, 7);
+	cr_expect_eq(out.binary_type, 0x10);
+	cr_expect_eq(out.checksum, 0xdeadbeef);
+	cr_expect_eq(out.flags, in.flags);
+	cr_expect(out.has_auth);
+	cr_expect_eq(out.nb_pk, l->max_keys);
+	cr_expect_eq(memcmp(out.key.xy, keys[idx].xy, 64), 0);
+	cr_expect_eq(memcmp(out.table, in.table, 32 * (size_t)l->max_keys), 0);
+	if (l->id != HDR_V10)
+		cr_expect_eq(out.pk_idx, idx);
+}
+
+Test(image_v22, eight_keys_index_5_lays_out_extensions_as_st_does)
+{
+	struct pubkey keys[8];
+	make_keys(keys, 8);
+	struct stm32_image img;
+	stm32_init(&img, layout_by_name("2.2"));
+	cr_assert_eq(stm32_set_keys(&img, keys, 8, 5, NULL), 0);
+	uint8_t h[STM32_MAX_HEADER];
+	cr_assert_eq(stm32_build_header(&img, h, sizeof h, NULL), 0);
+	cr_expect_eq(le32_get(h, 0x64), 0x80000001);
+	cr_expect_eq(le32_get(h, 0x68), 0x180);
+	cr_expect_eq(le32_get(h, 0x80), EXT_TYPE_AUTH);
+	cr_expect_eq(le32_get(h, 0x84), 0x154);
+	cr_expect_eq(le32_get(h, 0x88), 5);
+	cr_expect_eq(le32_get(h, 0x8C), 8);
+	cr_expect_eq(le32_get(h, 0x90), 1);
+	cr_expect_eq(le32_get(h, 0x1D4), EXT_TYPE_PADDING);
+	cr_expect_eq(le32_get(h, 0x1D8), 0x2C);
+	cr_expect(bytes_all_zero(h + 4, 64));
+	cr_expect_eq(memcmp(h + 0x94, keys[5].xy, 64), 0);
+}
+
+Test(image_keys, table_entry_hashes_algo_then_x_then_y)
+{
+	struct pubkey k;
+	make_keys(&k, 1);
+	uint8_t buf[68], want[32], got[32];
+	le32_put(buf, 0, 1);
+	memcpy(buf + 4, k.xy, 64);
+	sha256(buf, 68, want);
+	stm32_key_entry(&k, got);
+	cr_expect_eq(memcmp(want, got, 32), 0);
+}
+
+Test(image_range, hashed_range_is_0x48_to_header_plus_length_for_every_row)
+{
+	for (int i = 0; i < HDR_COUNT; i++) {
+		struct stm32_image img;
+		stm32_init(&img, &stm32_layouts[i]);
+		img.image_length = 1000;
+		uint64_t s, e;
+		stm32_hashed_range(&img, &s, &e);
+		cr_expect_eq(s, 0x48);
+		cr_expect_eq(e, (i == HDR_V10 ? 0x100 : 0x200) + 1000u, "row %s", stm32_layouts[i].name);
+	}
+}
