@@ -1,0 +1,164 @@
+#include "assemble.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/bytes.h"
+#include "common/hex.h"
+#include "image/digest.h"
+
+int asm_check_documents(const struct manifest *m, const struct sigdoc *d, const char *mpath,
+			const char *spath, struct err *e)
+{
+	char want[65], got[65];
+	if (memcmp(d->manifest_sha256, m->sha256, 32)) {
+		hex_encode(m->sha256, 32, want);
+		hex_encode(d->manifest_sha256, 32, got);
+		return err_set(e, ERR_VERIFY,
+			       "%s answers another manifest: manifest_sha256 %s, but %s has SHA-256 %s",
+			       spath, got, mpath, want);
+	}
+	if (!d->complete)
+		return err_set(e, ERR_VERIFY, "%s is incomplete (an interrupted signing run): "
+					      "finish it with kms-sign-digest --resume", spath);
+	for (size_t i = 0; i < d->n; i++)
+		if (!manifest_find(m, d->entries[i].id))
+			return err_set(e, ERR_VERIFY, "%s: image %s is not in the manifest %s", spath,
+				       d->entries[i].id, mpath);
+	for (size_t i = 0; i < m->n; i++)
+		if (!sigdoc_find(d, m->images[i].id))
+			return err_set(e, ERR_VERIFY, "image %s: no signature in %s", m->images[i].id, spath);
+	return 0;
+}
+
+static int file_sha256_path(const char *path, uint8_t out[32], struct err *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		return err_set(e, ERR_IO, "%s: cannot open as a regular file", path);
+	}
+	int rc = file_range_sha256(fd, 0, (uint64_t)st.st_size, out, e);
+	close(fd);
+	return rc;
+}
+
+int asm_check_bindings(struct asm_item *it, const char *mdir, struct err *e)
+{
+	const struct mf_image *im = it->im;
+	const struct sig_entry *s = it->sig;
+	if (memcmp(s->digest, im->digest, 32))
+		return err_set(e, ERR_VERIFY, "image %s: check digest: the signature is for another digest",
+			       im->id);
+	if (memcmp(s->public_key, im->key.xy, ECC_XY))
+		return err_set(e, ERR_VERIFY, "image %s: check key: signed by another key than the manifest's",
+			       im->id);
+	if (ecdsa_verify_digest(&im->key, im->digest, s->raw, NULL))
+		return err_set(e, ERR_VERIFY,
+			       "image %s: check signature: does not verify over the manifest's digest with its key",
+			       im->id);
+	if (path_join_inside(mdir, im->file, it->input, sizeof it->input, e))
+		return err_prefix(e, "image %s: file", im->id);
+	uint8_t sha[32];
+	int rc = file_sha256_path(it->input, sha, e);
+	if (rc)
+		return err_prefix(e, "image %s", im->id);
+	if (memcmp(sha, im->file_sha256, 32))
+		return err_set(e, ERR_VERIFY,
+			       "image %s: check file: %s changed since stm32-prep (SHA-256 differs from the manifest)",
+			       im->id, it->input);
+	return 0;
+}
+
+static int copy_with_signature(int in, int out, const uint8_t sig[64], uint64_t size,
+			       struct err *e)
+{
+	uint8_t *buf = malloc(STREAM_CHUNK);
+	if (!buf)
+		return err_set(e, ERR_INTERNAL, "out of memory");
+	uint64_t off = 0;
+	int rc = 0;
+	while (off < size && !rc) {
+		size_t want = size - off < STREAM_CHUNK ? (size_t)(size - off) : STREAM_CHUNK;
+		long n = fd_read_full(in, buf, want);
+		if (n != (long)want) {
+			rc = err_set(e, ERR_IO, "read failed");
+			break;
+		}
+		if (off == 0 && want >= OFF_SIGNATURE + ECC_RAW_SIG)
+			memcpy(buf + OFF_SIGNATURE, sig, ECC_RAW_SIG);
+		if (fd_write_all(out, buf, want))
+			rc = err_set(e, ERR_IO, "write failed: %s", strerror(errno));
+		off += want;
+	}
+	free(buf);
+	return rc;
+}
+
+/* The manifest's claims about the header must hold in the file too. */
+static int check_header(const struct asm_item *it, const struct stm32_image *img, struct err *e)
+{
+	const struct mf_image *im = it->im;
+	uint64_t s, end;
+	stm32_hashed_range(img, &s, &end);
+	if (strcmp(img->layout->name, im->header))
+		return err_set(e, ERR_VERIFY, "image %s: check header: file is v%s, manifest says %s", im->id,
+			       img->layout->name, im->header);
+	if (!img->has_auth || img->pk_idx != im->key_index ||
+	    memcmp(img->key.xy, im->key.xy, ECC_XY))
+		return err_set(e, ERR_VERIFY,
+			       "image %s: check key: the header embeds another key or index than the manifest's",
+			       im->id);
+	if (s != im->range_start || end != im->range_end)
+		return err_set(e, ERR_VERIFY, "image %s: check range: header covers [0x%llx, 0x%llx), manifest [0x%llx, 0x%llx)",
+			       im->id, (unsigned long long)s, (unsigned long long)end,
+			       (unsigned long long)im->range_start, (unsigned long long)im->range_end);
+	return 0;
+}
+
+/* Verify the finished temp file from its bytes alone, in the ROM's order. */
+static int verify_output(struct asm_item *it, const struct asm_opts *o, struct err *e)
+{
+	struct image_file f;
+	struct image_sums sums;
+	int rc = image_file_open(it->af.tmp, &f, e);
+	if (rc)
+		return err_prefix(e, "image %s: finished image", it->im->id);
+	if (!(rc = check_header(it, &f.img, e)) && !(rc = stm32_file_sums(f.fd, &f.img, f.hdr, &sums, e))) {
+		stm32_rom_verify(&f.img, &sums, o->has_otp ? o->otp : it->im->table_hash, &it->verdict);
+		if (!it->verdict.ok)
+			rc = err_set(e, ERR_VERIFY, "image %s: check %s: %s", it->im->id,
+				     rom_check_name(it->verdict.first_failed),
+				     it->verdict.msg[it->verdict.first_failed]);
+	}
+	image_file_close(&f);
+	return rc;
+}
+
+int asm_build(struct asm_item *it, const struct asm_opts *o, struct err *e)
+{
+	int in = open(it->input, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	if (in < 0 || fstat(in, &st)) {
+		if (in >= 0)
+			close(in);
+		return err_set(e, ERR_IO, "image %s: %s: %s", it->im->id, it->input, strerror(errno));
+	}
+	int rc = atomic_open(&it->af, it->output, e);
+	if (!rc && (rc = copy_with_signature(in, it->af.fd, it->sig->raw, (uint64_t)st.st_size, e)))
+		err_prefix(e, "image %s: %s", it->im->id, it->output);
+	close(in);
+	if (!rc)
+		rc = atomic_close(&it->af, e);
+	if (!rc)
+		rc = verify_output(it, o, e);
+	if (rc)
+		atomic_abort(&it->af);
+	return rc;
+}

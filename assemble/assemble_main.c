@@ -1,0 +1,201 @@
+/* stm32-assemble: inject signatures into prepared images and verify every
+ * finished image as the boot ROM will. All or nothing unless --keep-going. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <json-c/json.h>
+
+#include "assemble.h"
+#include "otp.h"
+
+static const char usage_text[] =
+	"Usage: stm32-assemble MANIFEST SIGNATURES --out-dir DIR [OPTIONS]\n"
+	"\n"
+	"Checks that SIGNATURES answers MANIFEST (its SHA-256), that every image has\n"
+	"one signature for its digest by its key, and that each prepared file is the\n"
+	"one stm32-prep wrote; then injects each signature and verifies the finished\n"
+	"image from its bytes alone, in the ROM's order: table hash = OTP value,\n"
+	"embedded key = table entry pk_idx, ECDSA over the hashed range, checksum.\n"
+	"\n"
+	"  --out-dir DIR       where the signed images go (NAME.prepared.stm32 -> NAME.stm32)\n"
+	"  --otp HEX|FILE      expected OTP value (64 hex digits or a 32-byte file such as\n"
+	"                      publicKeysHashHashes.bin); default: the manifest's table_hash\n"
+	"  --keep-going        write the images that verify even when others fail\n"
+	"  --json              JSON report on stdout\n"
+	"  -q, --quiet         no table\n"
+	"  -h, --help          this help\n"
+	"  -V, --version       version\n"
+	"\n"
+	"Exit codes: 0 every image verified and written, 1 a binding or verification\n"
+	"check failed, 2 usage, 3 malformed input, 4 i/o.\n";
+
+static int usage(const char *msg)
+{
+	fprintf(stderr, "stm32-assemble: %s\nTry 'stm32-assemble --help'.\n", msg);
+	return ERR_USAGE;
+}
+
+static int parse_args(int argc, char **argv, struct asm_opts *o)
+{
+	static const struct option opts[] = {
+		{ "out-dir", required_argument, NULL, 'd' }, { "otp", required_argument, NULL, 'o' },
+		{ "keep-going", no_argument, NULL, 'k' },   { "json", no_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },         { "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },       { NULL, 0, NULL, 0 },
+	};
+	struct err e = { 0 };
+	int c;
+	while ((c = getopt_long(argc, argv, "qhV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': o->out_dir = optarg; break;
+		case 'o':
+			if (otp_parse_arg(optarg, o->otp, &e)) {
+				fprintf(stderr, "stm32-assemble: %s\n", e.msg);
+				return e.code;
+			}
+			o->has_otp = 1;
+			break;
+		case 'k': o->keep_going = 1; break;
+		case 'j': o->json = 1; break;
+		case 'q': o->quiet = 1; break;
+		case 'h': fputs(usage_text, stdout); exit(0);
+		case 'V': printf("stm32-assemble %s\n", STM32_SIGN_VERSION); exit(0);
+		default: return usage("unknown or incomplete option");
+		}
+	}
+	if (argc - optind != 2)
+		return usage("expected MANIFEST and SIGNATURES");
+	if (!o->out_dir)
+		return usage("missing --out-dir DIR");
+	o->manifest = argv[optind];
+	o->signatures = argv[optind + 1];
+	return 0;
+}
+
+static int output_path(const char *dir, const char *file, char *out, size_t n)
+{
+	const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+	size_t len = strlen(base);
+	const char *suffix = ".prepared.stm32";
+	if (len > strlen(suffix) && !strcmp(base + len - strlen(suffix), suffix))
+		return snprintf(out, n, "%s/%.*s.stm32", dir, (int)(len - strlen(suffix)), base) >= (int)n;
+	return snprintf(out, n, "%s/%s", dir, base) >= (int)n;
+}
+
+static void report(const struct asm_item *items, size_t n, int json)
+{
+	json_object *arr = json ? json_object_new_array() : NULL;
+	for (size_t i = 0; i < n; i++) {
+		const struct asm_item *it = &items[i];
+		if (arr) {
+			json_object *o = json_object_new_object();
+			json_object_object_add(o, "id", json_object_new_string(it->im->id));
+			json_object_object_add(o, "output", json_object_new_string(it->output));
+			json_object_object_add(o, "verified", json_object_new_boolean(it->ok));
+			if (!it->ok)
+				json_object_object_add(o, "error", json_object_new_string(it->err.msg));
+			json_object_array_add(arr, o);
+			continue;
+		}
+		printf("%-24s %-8s %s\n", it->im->id, it->ok ? "VERIFIED" : "FAILED",
+		       it->ok ? it->output : it->err.msg);
+	}
+	if (arr) {
+		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(arr);
+	}
+}
+
+static int ensure_dir(const char *dir)
+{
+	struct stat st;
+	if (!stat(dir, &st))
+		return S_ISDIR(st.st_mode) ? 0 : -1;
+	return mkdir(dir, 0755);
+}
+
+/* Every image is checked and built; failures are all reported. */
+static size_t build_all(struct asm_item *items, size_t n, const struct asm_opts *o, const char *mdir)
+{
+	size_t failed = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct asm_item *it = &items[i];
+		it->af.fd = -1;
+		if (output_path(o->out_dir, it->im->file, it->output, sizeof it->output))
+			err_set(&it->err, ERR_USAGE, "image %s: output path too long", it->im->id);
+		else if (!asm_check_bindings(it, mdir, &it->err) && !asm_build(it, o, &it->err))
+			it->ok = 1;
+		if (!it->ok) {
+			failed++;
+			fprintf(stderr, "stm32-assemble: %s\n", it->err.msg);
+		}
+	}
+	return failed;
+}
+
+static int commit(struct asm_item *items, size_t n, size_t failed, const struct asm_opts *o)
+{
+	int worst = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct asm_item *it = &items[i];
+		if (!it->ok) {
+			if ((int)it->err.code > worst)
+				worst = it->err.code;
+			continue;
+		}
+		if (failed && !o->keep_going) {
+			atomic_abort(&it->af);
+			it->ok = 0;
+			err_set(&it->err, ERR_VERIFY, "not written: another image of the batch failed (use --keep-going)");
+		} else if (atomic_rename(&it->af, &it->err)) {
+			it->ok = 0;
+			worst = ERR_IO;
+		}
+	}
+	return worst;
+}
+
+int main(int argc, char **argv)
+{
+	struct asm_opts o = { 0 };
+	int rc = parse_args(argc, argv, &o);
+	if (rc)
+		return rc;
+	struct err e = { 0 };
+	struct manifest m;
+	struct sigdoc d;
+	char mdir[4096];
+	if (manifest_read(o.manifest, &m, &e))
+		goto fail;
+	if (sigdoc_read(o.signatures, &d, &e)) {
+		manifest_free(&m);
+		goto fail;
+	}
+	if (asm_check_documents(&m, &d, o.manifest, o.signatures, &e) ||
+	    (ensure_dir(o.out_dir) && err_set(&e, ERR_IO, "%s: cannot create: %s", o.out_dir, strerror(errno)))) {
+		manifest_free(&m);
+		sigdoc_free(&d);
+		goto fail;
+	}
+	path_dirname(o.manifest, mdir, sizeof mdir);
+	struct asm_item *items = calloc(m.n ? m.n : 1, sizeof *items);
+	for (size_t i = 0; items && i < m.n; i++) {
+		items[i].im = &m.images[i];
+		items[i].sig = sigdoc_find(&d, m.images[i].id);
+	}
+	size_t failed = items ? build_all(items, m.n, &o, mdir) : m.n;
+	rc = items ? commit(items, m.n, failed, &o) : ERR_INTERNAL;
+	if (items && !o.quiet)
+		report(items, m.n, o.json);
+	free(items);
+	manifest_free(&m);
+	sigdoc_free(&d);
+	return rc;
+fail:
+	fprintf(stderr, "stm32-assemble: %s\n", e.msg);
+	return e.code;
+}

@@ -1,0 +1,259 @@
+/* The credential providers, tried in order. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <wordexp.h>
+
+#include <json-c/json.h>
+#include <openssl/crypto.h>
+
+#include "aws_creds.h"
+#include "common/buf.h"
+#include "http.h"
+
+static const char *env(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : NULL;
+}
+
+void aws_creds_wipe(struct aws_creds *c)
+{
+	OPENSSL_cleanse(c, sizeof *c);
+}
+
+int aws_creds_stale(const struct aws_creds *c, int margin)
+{
+	return c->expiration && time(NULL) + margin >= c->expiration;
+}
+
+static int set(struct aws_creds *c, const char *ak, const char *sk, const char *tok,
+	       const char *source, struct err *e)
+{
+	if (!ak || !sk || strlen(ak) >= sizeof c->access_key || strlen(sk) >= sizeof c->secret_key ||
+	    (tok && strlen(tok) >= sizeof c->token))
+		return err_set(e, ERR_KEYSTORE, "credentials from %s are incomplete or too long", source);
+	snprintf(c->access_key, sizeof c->access_key, "%s", ak);
+	snprintf(c->secret_key, sizeof c->secret_key, "%s", sk);
+	snprintf(c->token, sizeof c->token, "%s", tok ? tok : "");
+	snprintf(c->source, sizeof c->source, "%s", source);
+	return 0;
+}
+
+/* {"AccessKeyId":..,"SecretAccessKey":..,"Token"/"SessionToken":..,"Expiration":..} */
+static int from_json(const char *text, struct aws_creds *c, const char *source, struct err *e)
+{
+	json_object *o = json_tokener_parse(text);
+	json_object *ak = NULL, *sk = NULL, *tok = NULL, *exp = NULL, *ver = NULL;
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return err_set(e, ERR_KEYSTORE, "%s: answer is not a JSON object", source);
+	}
+	json_object_object_get_ex(o, "AccessKeyId", &ak);
+	json_object_object_get_ex(o, "SecretAccessKey", &sk);
+	if (!json_object_object_get_ex(o, "SessionToken", &tok))
+		json_object_object_get_ex(o, "Token", &tok);
+	json_object_object_get_ex(o, "Expiration", &exp);
+	int rc = 0;
+	if (json_object_object_get_ex(o, "Version", &ver) && json_object_get_int(ver) != 1)
+		rc = err_set(e, ERR_KEYSTORE, "%s: Version must be 1", source);
+	if (!rc)
+		rc = set(c, ak ? json_object_get_string(ak) : NULL, sk ? json_object_get_string(sk) : NULL,
+			 tok ? json_object_get_string(tok) : NULL, source, e);
+	if (!rc && exp && !(c->expiration = aws_parse_time(json_object_get_string(exp))))
+		rc = err_set(e, ERR_KEYSTORE, "%s: Expiration is not an ISO 8601 time", source);
+	json_object_put(o);
+	return rc;
+}
+
+/* Run without a shell: the command line is split into words (no command
+ * substitution), and its standard output is read up to 64 KiB. */
+static int run_process(const char *cmdline, struct buf *out, struct err *e)
+{
+	wordexp_t we;
+	if (wordexp(cmdline, &we, WRDE_NOCMD | WRDE_UNDEF) || we.we_wordc == 0)
+		return err_set(e, ERR_KEYSTORE, "credential_process: cannot split the command line");
+	int fds[2];
+	if (pipe2(fds, O_CLOEXEC)) {
+		wordfree(&we);
+		return err_set(e, ERR_KEYSTORE, "credential_process: pipe: %s", strerror(errno));
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], STDOUT_FILENO);
+		execvp(we.we_wordv[0], we.we_wordv);
+		_exit(127);
+	}
+	close(fds[1]);
+	char chunk[4096];
+	ssize_t n;
+	while ((n = read(fds[0], chunk, sizeof chunk)) > 0 || (n < 0 && errno == EINTR))
+		if (n > 0)
+			buf_add(out, chunk, (size_t)n);
+	close(fds[0]);
+	int st = 0;
+	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	int rc = 0;
+	if (pid < 0 || !WIFEXITED(st) || WEXITSTATUS(st))
+		rc = err_set(e, ERR_KEYSTORE, "credential_process '%s' failed (exit %d)", we.we_wordv[0],
+			     pid < 0 || !WIFEXITED(st) ? -1 : WEXITSTATUS(st));
+	else if (!buf_ok(out))
+		rc = err_set(e, ERR_KEYSTORE, "credential_process: output larger than 64 KiB");
+	wordfree(&we);
+	return rc;
+}
+
+static int from_process(const struct aws_settings *s, struct aws_creds *c, struct err *e)
+{
+	struct buf out;
+	buf_init(&out, 64 << 10);
+	char source[64];
+	snprintf(source, sizeof source, "credential_process of profile %.30s", s->profile.name);
+	int rc = run_process(s->profile.credential_process, &out, e);
+	if (!rc)
+		rc = from_json(buf_cstr(&out), c, source, e);
+	OPENSSL_cleanse(out.p, out.cap);
+	buf_free(&out);
+	return rc;
+}
+
+static int http_get(const char *method, const char *url, struct curl_slist *hdrs, long timeout_ms,
+		    struct buf *out, struct err *e)
+{
+	CURL *h = http_handle_new();
+	struct http_request rq = { .method = method, .url = url, .headers = hdrs,
+				   .timeout_ms = timeout_ms, .connect_timeout_ms = timeout_ms };
+	struct http_response rs;
+	int rc = h ? http_do(h, &rq, &rs, e) : err_set(e, ERR_INTERNAL, "out of memory");
+	if (!rc && rs.status != 200)
+		rc = err_set(e, ERR_KEYSTORE, "%s answered HTTP %ld", url, rs.status);
+	if (!rc)
+		buf_str(out, buf_cstr(&rs.body));
+	if (h) {
+		http_response_free(&rs);
+		curl_easy_cleanup(h);
+	}
+	return rc;
+}
+
+static int loopback_url(const char *url)
+{
+	static const char *const ok[] = { "http://127.", "http://localhost", "http://[::1]", "https://" };
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+		if (!strncmp(url, ok[i], strlen(ok[i])))
+			return 1;
+	return 0;
+}
+
+static int from_container(struct aws_creds *c, struct err *e)
+{
+	char url[1024], auth[4200] = "", tokfile_buf[4096];
+	if (env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"))
+		snprintf(url, sizeof url, "http://169.254.170.2%s", env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"));
+	else
+		snprintf(url, sizeof url, "%s", env("AWS_CONTAINER_CREDENTIALS_FULL_URI"));
+	if (!env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") && !loopback_url(url))
+		return err_set(e, ERR_KEYSTORE,
+			       "AWS_CONTAINER_CREDENTIALS_FULL_URI must be https or a loopback http address");
+	const char *tok = env("AWS_CONTAINER_AUTHORIZATION_TOKEN");
+	const char *tokfile = env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
+	if (tokfile) {
+		FILE *f = fopen(tokfile, "r");
+		if (!f || !fgets(tokfile_buf, sizeof tokfile_buf, f)) {
+			if (f)
+				fclose(f);
+			return err_set(e, ERR_KEYSTORE, "%s: cannot read the container token", tokfile);
+		}
+		fclose(f);
+		tokfile_buf[strcspn(tokfile_buf, "\r\n")] = '\0';
+		tok = tokfile_buf;
+	}
+	struct curl_slist *h = NULL;
+	if (tok) {
+		snprintf(auth, sizeof auth, "Authorization: %s", tok);
+		h = curl_slist_append(h, auth);
+	}
+	struct buf out;
+	buf_init(&out, 64 << 10);
+	int rc = http_get("GET", url, h, 2000, &out, e);
+	if (!rc)
+		rc = from_json(buf_cstr(&out), c, "container credentials", e);
+	curl_slist_free_all(h);
+	OPENSSL_cleanse(auth, sizeof auth);
+	OPENSSL_cleanse(tokfile_buf, sizeof tokfile_buf);
+	buf_free(&out);
+	return rc;
+}
+
+/* EC2 IMDSv2: a session token, the role name, then the role's credentials. */
+static int from_imds(struct aws_creds *c, struct err *e)
+{
+	const char *base = env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+	char url[1024], hdr[256];
+	struct buf tok, role, out;
+	buf_init(&tok, 4096);
+	buf_init(&role, 4096);
+	buf_init(&out, 64 << 10);
+	if (!base)
+		base = "http://169.254.169.254";
+	struct curl_slist *h = curl_slist_append(NULL, "X-aws-ec2-metadata-token-ttl-seconds: 21600");
+	snprintf(url, sizeof url, "%s/latest/api/token", base);
+	int rc = http_get("PUT", url, h, 1000, &tok, e);
+	curl_slist_free_all(h);
+	h = NULL;
+	if (!rc) {
+		snprintf(hdr, sizeof hdr, "X-aws-ec2-metadata-token: %s", buf_cstr(&tok));
+		h = curl_slist_append(NULL, hdr);
+		snprintf(url, sizeof url, "%s/latest/meta-data/iam/security-credentials/", base);
+		rc = http_get("GET", url, h, 1000, &role, e);
+	}
+	if (!rc) {
+		snprintf(url, sizeof url, "%s/latest/meta-data/iam/security-credentials/%.*s", base,
+			 (int)strcspn(buf_cstr(&role), "\r\n"), buf_cstr(&role));
+		rc = http_get("GET", url, h, 1000, &out, e);
+	}
+	if (!rc)
+		rc = from_json(buf_cstr(&out), c, "EC2 instance metadata", e);
+	curl_slist_free_all(h);
+	OPENSSL_cleanse(hdr, sizeof hdr);
+	buf_free(&tok);
+	buf_free(&role);
+	buf_free(&out);
+	return rc;
+}
+
+int aws_creds_resolve(const struct aws_settings *s, struct aws_creds *c, struct err *e)
+{
+	memset(c, 0, sizeof *c);
+	if (env("AWS_ACCESS_KEY_ID") || env("AWS_SECRET_ACCESS_KEY"))
+		return set(c, env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"),
+			   env("AWS_SESSION_TOKEN"), "environment", e);
+	if (s->profile.access_key[0]) {
+		char src[160];
+		snprintf(src, sizeof src, "profile %.128s", s->profile.name);
+		return set(c, s->profile.access_key, s->profile.secret_key,
+			   s->profile.token[0] ? s->profile.token : NULL, src, e);
+	}
+	if (s->profile.credential_process[0])
+		return from_process(s, c, e);
+	if (env("AWS_WEB_IDENTITY_TOKEN_FILE"))
+		return err_set(e, ERR_KEYSTORE,
+			       "AWS_WEB_IDENTITY_TOKEN_FILE is set, but web identity is not supported yet: "
+			       "use credential_process with 'aws sts assume-role-with-web-identity' meanwhile");
+	if (env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") || env("AWS_CONTAINER_CREDENTIALS_FULL_URI"))
+		return from_container(c, e);
+	const char *off = env("AWS_EC2_METADATA_DISABLED");
+	if (!off || strcasecmp(off, "true"))
+		if (!from_imds(c, e))
+			return 0;
+	return err_set(e, ERR_KEYSTORE,
+		       "no AWS credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile in "
+		       "~/.aws/credentials or ~/.aws/config (static keys or credential_process), or run "
+		       "where container or instance credentials are available");
+}

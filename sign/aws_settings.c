@@ -1,0 +1,107 @@
+/* Region, endpoint and profile values from the environment and the AWS
+ * shared files (parsed with inih). */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <ini.h>
+
+#include "aws_creds.h"
+
+static void copy(char *dst, size_t n, const char *src)
+{
+	snprintf(dst, n, "%s", src ? src : "");
+}
+
+static const char *env(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : NULL;
+}
+
+struct ini_ctx {
+	struct aws_profile *p;
+	int config_file; /* sections are "profile NAME" except "default" */
+};
+
+static int section_matches(const struct ini_ctx *c, const char *section)
+{
+	if (!c->config_file || !strcmp(c->p->name, "default"))
+		if (!strcmp(section, c->p->name))
+			return 1;
+	return c->config_file && !strncmp(section, "profile ", 8) && !strcmp(section + 8, c->p->name);
+}
+
+static int on_ini(void *arg, const char *section, const char *name, const char *value)
+{
+	struct ini_ctx *c = arg;
+	struct aws_profile *p = c->p;
+	if (!section_matches(c, section))
+		return 1;
+	/* the credentials file wins over the config file for keys */
+	if (!strcmp(name, "aws_access_key_id") && (!c->config_file || !p->access_key[0]))
+		copy(p->access_key, sizeof p->access_key, value);
+	else if (!strcmp(name, "aws_secret_access_key") && (!c->config_file || !p->secret_key[0]))
+		copy(p->secret_key, sizeof p->secret_key, value);
+	else if (!strcmp(name, "aws_session_token") && (!c->config_file || !p->token[0]))
+		copy(p->token, sizeof p->token, value);
+	else if (!strcmp(name, "region"))
+		copy(p->region, sizeof p->region, value);
+	else if (!strcmp(name, "endpoint_url"))
+		copy(p->endpoint_url, sizeof p->endpoint_url, value);
+	else if (!strcmp(name, "credential_process"))
+		copy(p->credential_process, sizeof p->credential_process, value);
+	return 1;
+}
+
+static int load_file(const char *path, struct aws_profile *p, int config_file, struct err *e)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0; /* absent files are normal */
+	struct ini_ctx c = { p, config_file };
+	int line = ini_parse_file(f, on_ini, &c);
+	fclose(f);
+	if (line > 0)
+		return err_set(e, ERR_INPUT, "%s: line %d: not an INI line", path, line);
+	return 0;
+}
+
+int aws_settings_load(struct aws_settings *s, struct err *e)
+{
+	memset(s, 0, sizeof *s);
+	const char *home = env("HOME");
+	char cred[4096], conf[4096];
+	copy(s->profile.name, sizeof s->profile.name,
+	     env("AWS_PROFILE") ? env("AWS_PROFILE") : "default");
+	snprintf(cred, sizeof cred, "%s", env("AWS_SHARED_CREDENTIALS_FILE") ? env("AWS_SHARED_CREDENTIALS_FILE") : "");
+	snprintf(conf, sizeof conf, "%s", env("AWS_CONFIG_FILE") ? env("AWS_CONFIG_FILE") : "");
+	if (!cred[0] && home)
+		snprintf(cred, sizeof cred, "%s/.aws/credentials", home);
+	if (!conf[0] && home)
+		snprintf(conf, sizeof conf, "%s/.aws/config", home);
+	int rc = load_file(cred, &s->profile, 0, e);
+	if (!rc)
+		rc = load_file(conf, &s->profile, 1, e);
+	if (rc)
+		return rc;
+	const char *region = env("AWS_REGION") ? env("AWS_REGION") : env("AWS_DEFAULT_REGION");
+	copy(s->region, sizeof s->region, region ? region : s->profile.region);
+	const char *ep = env("AWS_ENDPOINT_URL_KMS") ? env("AWS_ENDPOINT_URL_KMS") : env("AWS_ENDPOINT_URL");
+	copy(s->endpoint, sizeof s->endpoint, ep ? ep : s->profile.endpoint_url);
+	copy(s->ca_bundle, sizeof s->ca_bundle, env("AWS_CA_BUNDLE"));
+	const char *fips = env("AWS_USE_FIPS_ENDPOINT");
+	s->fips = fips && !strcasecmp(fips, "true");
+	return 0;
+}
+
+time_t aws_parse_time(const char *s)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	const char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	if (!end)
+		return 0;
+	return timegm(&tm);
+}

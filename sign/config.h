@@ -1,0 +1,14 @@
+#ifndef SIGN_CONFIG_H
+#define SIGN_CONFIG_H
+
+struct sign_config {
+	int jobs;             /* requests in flight */
+	double max_rate;      /* requests per second, all workers together */
+	int max_attempts;     /* per request, retries included */
+	int retry_base_ms;    /* backoff base (full jitter, doubling) */
+	int retry_cap_ms;     /* backoff ceiling */
+	int timeout_ms;       /* per HTTP request */
+	int verbose;
+};
+
+#endif

@@ -1,0 +1,60 @@
+#include "http.h"
+
+#include <string.h>
+
+static size_t on_data(char *p, size_t size, size_t n, void *arg)
+{
+	struct buf *b = arg;
+	buf_add(b, p, size * n);
+	return buf_ok(b) ? size * n : 0;
+}
+
+CURL *http_handle_new(void)
+{
+	CURL *h = curl_easy_init();
+	if (h) {
+		curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+		curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "https,http");
+		curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	}
+	return h;
+}
+
+int http_do(CURL *h, const struct http_request *rq, struct http_response *rs, struct err *e)
+{
+	memset(rs, 0, sizeof *rs);
+	buf_init(&rs->body, HTTP_MAX_RESPONSE);
+	curl_easy_setopt(h, CURLOPT_URL, rq->url);
+	curl_easy_setopt(h, CURLOPT_HTTPHEADER, rq->headers);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, rq->timeout_ms ? rq->timeout_ms : 30000L);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+			 rq->connect_timeout_ms ? rq->connect_timeout_ms : 10000L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &rs->body);
+	curl_easy_setopt(h, CURLOPT_CAINFO, rq->ca_bundle);
+	if (!strcmp(rq->method, "POST")) {
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);
+		curl_easy_setopt(h, CURLOPT_POST, 1L);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, rq->body ? rq->body : "");
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)rq->body_len);
+	} else if (!strcmp(rq->method, "PUT")) {
+		curl_easy_setopt(h, CURLOPT_POST, 1L);
+		curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
+		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, 0L);
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "PUT");
+	} else {
+		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);
+		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	}
+	rs->curl = curl_easy_perform(h);
+	if (rs->curl != CURLE_OK)
+		return err_set(e, ERR_KEYSTORE, "%s: %s", rq->url, curl_easy_strerror(rs->curl));
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &rs->status);
+	return 0;
+}
+
+void http_response_free(struct http_response *rs)
+{
+	buf_free(&rs->body);
+}

@@ -1,0 +1,35 @@
+/* HTTPS through libcurl: one easy handle per worker, so connections are reused. */
+#ifndef SIGN_HTTP_H
+#define SIGN_HTTP_H
+
+#include <curl/curl.h>
+
+#include "common/buf.h"
+#include "common/err.h"
+
+#define HTTP_MAX_RESPONSE (256u << 10)
+
+struct http_request {
+	const char *method;          /* "POST", "GET", "PUT" */
+	const char *url;
+	struct curl_slist *headers;
+	const char *body;
+	size_t body_len;
+	long timeout_ms;
+	long connect_timeout_ms;
+	const char *ca_bundle;       /* AWS_CA_BUNDLE, or NULL */
+};
+
+struct http_response {
+	long status;                 /* 0 on transport error */
+	struct buf body;
+	CURLcode curl;               /* transport result */
+};
+
+CURL *http_handle_new(void);
+/* Returns 0 when a response arrived (any status), ERR_KEYSTORE on transport
+ * errors (connect, timeout, reset), with the response's curl code set. */
+int http_do(CURL *h, const struct http_request *rq, struct http_response *rs, struct err *e);
+void http_response_free(struct http_response *rs);
+
+#endif

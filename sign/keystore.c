@@ -1,0 +1,39 @@
+#include "keystore.h"
+
+#include <string.h>
+
+int keystore_open(struct keystore *ks, const char *uri, const struct sign_config *cfg,
+		  struct err *e)
+{
+	memset(ks, 0, sizeof *ks);
+	if (strlen(uri) >= sizeof ks->uri)
+		return err_set(e, ERR_USAGE, "key URI too long");
+	memcpy(ks->uri, uri, strlen(uri) + 1);
+	if (!strncmp(uri, "awskms://", 9))
+		ks->ops = &ks_awskms_ops;
+	else if (!strncmp(uri, "pkcs11:", 7))
+		ks->ops = &ks_pkcs11_ops;
+	else if (!strncmp(uri, "file:", 5))
+		ks->ops = &ks_file_ops;
+	else
+		return err_set(e, ERR_USAGE,
+			       "key URI '%.60s': scheme must be awskms://, pkcs11: or file:", uri);
+	return ks->ops->open(ks, cfg, e);
+}
+
+void keystore_close(struct keystore *ks)
+{
+	if (ks->ops && ks->ops->close)
+		ks->ops->close(ks);
+	ks->ops = NULL;
+}
+
+int ks_sig_from_der(struct ks_sig *out, struct err *e)
+{
+	return sig_der_to_raw(out->der, out->der_len, out->raw, e);
+}
+
+int ks_sig_from_raw(struct ks_sig *out, struct err *e)
+{
+	return sig_raw_to_der(out->raw, out->der, sizeof out->der, &out->der_len, e);
+}

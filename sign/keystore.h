@@ -1,0 +1,61 @@
+/* Key stores: where a key URI leads. One keystore per distinct URI; each
+ * worker thread gets its own per-store state (a curl handle, a PKCS#11
+ * session) so nothing that belongs to a session crosses threads. */
+#ifndef SIGN_KEYSTORE_H
+#define SIGN_KEYSTORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/ecdsa.h"
+#include "common/err.h"
+#include "manifest/manifest.h"
+
+struct sign_config;
+
+struct ks_sig {
+	uint8_t der[ECC_DER_SIG_MAX];
+	size_t der_len;
+	uint8_t raw[ECC_RAW_SIG];
+	char signer[MF_URI_MAX]; /* the key that signed: KMS ARN, PKCS#11 object */
+};
+
+struct keystore;
+
+struct ks_ops {
+	const char *scheme;
+	int (*open)(struct keystore *ks, const struct sign_config *cfg, struct err *e);
+	/* Fetch and check the public key: fills ks->pub and ks->signer. */
+	int (*public_key)(struct keystore *ks, struct err *e);
+	void *(*worker_open)(struct keystore *ks, struct err *e);
+	/* Sign a 32-byte digest as it is (never hashed again). */
+	int (*sign)(struct keystore *ks, void *worker, const uint8_t digest[32],
+		    struct ks_sig *out, struct err *e);
+	void (*worker_close)(struct keystore *ks, void *worker);
+	void (*close)(struct keystore *ks);
+};
+
+struct keystore {
+	char uri[MF_URI_MAX];
+	const struct ks_ops *ops;
+	void *state;
+	struct pubkey pub;
+	int have_pub;
+	char signer[MF_URI_MAX];
+	int dev_only; /* file: keys, for development */
+};
+
+/* Choose the store for a URI and open it (no network yet). */
+int keystore_open(struct keystore *ks, const char *uri, const struct sign_config *cfg,
+		  struct err *e);
+void keystore_close(struct keystore *ks);
+
+extern const struct ks_ops ks_file_ops;
+extern const struct ks_ops ks_awskms_ops;
+extern const struct ks_ops ks_pkcs11_ops;
+
+/* Fill out->raw from out->der (strict) or out->der from out->raw. */
+int ks_sig_from_der(struct ks_sig *out, struct err *e);
+int ks_sig_from_raw(struct ks_sig *out, struct err *e);
+
+#endif

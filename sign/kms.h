@@ -1,0 +1,44 @@
+/* An AWS KMS JSON-protocol client: SigV4 on every attempt, a shared rate
+ * limit, retries with exponential backoff and full jitter for throttling,
+ * server faults and transport errors; never for access, state or
+ * validation errors. */
+#ifndef SIGN_KMS_H
+#define SIGN_KMS_H
+
+#include <pthread.h>
+
+#include <json-c/json.h>
+
+#include "aws_creds.h"
+#include "config.h"
+#include "http.h"
+#include "ratelimit.h"
+
+struct kms_client {
+	struct aws_settings settings;
+	char url[512];      /* https://host[:port]/ */
+	char host[300];     /* Host header: host[:port] when not default */
+	char region[64];
+	const struct sign_config *cfg;
+	pthread_mutex_t mu; /* guards creds */
+	struct aws_creds creds;
+	int have_creds;
+	struct ratelimit rl;
+};
+
+/* endpoint: from the key URI (awskms://HOST:PORT/...), or NULL for the
+ * standard settings. key_id helps find the region of an ARN. */
+int kms_client_init(struct kms_client *k, const char *endpoint, const char *key_id,
+		    const struct sign_config *cfg, struct err *e);
+void kms_client_free(struct kms_client *k);
+
+/* POST one action ("GetPublicKey", "Sign") with a JSON body; *out is the
+ * parsed answer on success. */
+int kms_call(struct kms_client *k, CURL *h, const char *action, json_object *body,
+	     json_object **out, struct err *e);
+
+/* Classification of an error answer (exposed for tests). */
+enum kms_retry { KMS_FATAL, KMS_RETRY, KMS_REFRESH };
+enum kms_retry kms_classify(long status, const char *type);
+
+#endif

@@ -1,0 +1,131 @@
+/* kms-sign-digest: sign a manifest's digests with AWS KMS, a PKCS#11 token or
+ * (for development) a PEM file. It never sees firmware: only digests. */
+#include <curl/curl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "common/err.h"
+#include "common/num.h"
+
+static const char usage_text[] =
+	"Usage:\n"
+	"  kms-sign-digest MANIFEST -o SIGNATURES [OPTIONS]\n"
+	"  kms-sign-digest pubkey URI [-o KEY.pem]\n"
+	"\n"
+	"Signs every digest of a manifest written by stm32-prep with the key its\n"
+	"URI names, after checking that key is the one the manifest expects, and\n"
+	"verifies every signature before writing it.\n"
+	"\n"
+	"Key URIs:  awskms:///alias/NAME | awskms:///arn:aws:kms:... | awskms://HOST:PORT/KEYID\n"
+	"           pkcs11:token=T;object=O?module-path=/usr/lib/...so&pin-source=file:/path\n"
+	"           file:key.pem (development only)\n"
+	"\n"
+	"Options:\n"
+	"  -o, --output FILE     signatures document (pubkey: PEM file; default stdout)\n"
+	"  -j, --jobs N          requests in flight (default 8)\n"
+	"  --max-rate R          requests per second, all jobs together (default 200)\n"
+	"  --max-attempts N      attempts per request, retries included (default 12)\n"
+	"  --review              print what would be signed and sign nothing\n"
+	"  --resume              keep valid signatures already in the output, sign the rest\n"
+	"  --json                JSON summary on stdout\n"
+	"  -q, --quiet           no summary\n"
+	"  -v, --verbose         log each request to stderr (never secrets)\n"
+	"  -h, --help            this help\n"
+	"  -V, --version         version\n"
+	"\n"
+	"Environment: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN,\n"
+	"AWS_PROFILE, AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE, AWS_REGION,\n"
+	"AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL, AWS_USE_FIPS_ENDPOINT,\n"
+	"AWS_CA_BUNDLE, AWS_CONTAINER_CREDENTIALS_FULL_URI / _RELATIVE_URI,\n"
+	"AWS_EC2_METADATA_DISABLED, HTTPS_PROXY, NO_PROXY.\n"
+	"\n"
+	"Exit codes: 0 all signed, 1 a key or signature check failed, 2 usage,\n"
+	"3 malformed manifest, 4 i/o, 5 key store or network.\n";
+
+static int usage(const char *msg)
+{
+	fprintf(stderr, "kms-sign-digest: %s\nTry 'kms-sign-digest --help'.\n", msg);
+	return ERR_USAGE;
+}
+
+static int parse_int(const char *arg, int lo, int hi, int *out)
+{
+	uint64_t v;
+	if (num_parse_u64(arg, (uint64_t)hi, &v) || (int)v < lo)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+static int parse_opt(struct sign_opts *o, int c, const char *arg)
+{
+	int v;
+	switch (c) {
+	case 'o': o->output = arg; return 0;
+	case 'j':
+		if (parse_int(arg, 1, 256, &o->cfg.jobs))
+			return usage("--jobs takes 1 to 256");
+		return 0;
+	case 'r':
+		if (parse_int(arg, 1, 100000, &v))
+			return usage("--max-rate takes 1 to 100000 requests per second");
+		o->cfg.max_rate = v;
+		return 0;
+	case 'a':
+		if (parse_int(arg, 1, 100, &o->cfg.max_attempts))
+			return usage("--max-attempts takes 1 to 100");
+		return 0;
+	case 'R': o->review = 1; return 0;
+	case 'S': o->resume = 1; return 0;
+	case 'J': o->json = 1; return 0;
+	case 'q': o->quiet = 1; return 0;
+	case 'v': o->cfg.verbose++; return 0;
+	}
+	return usage("unknown or incomplete option");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' }, { "jobs", required_argument, NULL, 'j' },
+		{ "max-rate", required_argument, NULL, 'r' },
+		{ "max-attempts", required_argument, NULL, 'a' },
+		{ "review", no_argument, NULL, 'R' }, { "resume", no_argument, NULL, 'S' },
+		{ "json", no_argument, NULL, 'J' }, { "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 },
+	};
+	struct sign_opts o = {
+		.cfg = { .jobs = 8, .max_rate = 200, .max_attempts = 12, .retry_base_ms = 50,
+			 .retry_cap_ms = 4000, .timeout_ms = 30000 },
+	};
+	int c, rc;
+	while ((c = getopt_long(argc, argv, "o:j:qvhV", opts, NULL)) != -1) {
+		if (c == 'h') {
+			fputs(usage_text, stdout);
+			return 0;
+		}
+		if (c == 'V') {
+			printf("kms-sign-digest %s\n", STM32_SIGN_VERSION);
+			return 0;
+		}
+		if ((rc = parse_opt(&o, c, optarg)))
+			return rc;
+	}
+	int nargs = argc - optind;
+	if (nargs == 2 && !strcmp(argv[optind], "pubkey"))
+		o.pubkey_uri = argv[optind + 1];
+	else if (nargs == 1)
+		o.manifest = argv[optind];
+	else
+		return usage(nargs ? "too many arguments" : "missing MANIFEST");
+	if (o.manifest && !o.output && !o.review)
+		return usage("missing -o SIGNATURES");
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	rc = o.pubkey_uri ? cmd_pubkey(&o) : cmd_sign(&o);
+	curl_global_cleanup();
+	return rc;
+}

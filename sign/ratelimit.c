@@ -1,0 +1,39 @@
+#include "ratelimit.h"
+
+#include <errno.h>
+#include <time.h>
+
+double now_monotonic(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void sleep_seconds(double s)
+{
+	if (s <= 0)
+		return;
+	struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+void ratelimit_init(struct ratelimit *rl, double per_second)
+{
+	pthread_mutex_init(&rl->mu, NULL);
+	rl->interval = per_second > 0 ? 1.0 / per_second : 0;
+	rl->next = 0;
+}
+
+void ratelimit_wait(struct ratelimit *rl)
+{
+	if (rl->interval <= 0)
+		return;
+	pthread_mutex_lock(&rl->mu);
+	double now = now_monotonic();
+	double slot = rl->next > now ? rl->next : now;
+	rl->next = slot + rl->interval;
+	pthread_mutex_unlock(&rl->mu);
+	sleep_seconds(slot - now);
+}

@@ -1,0 +1,19 @@
+/* A client-side rate limit shared by all workers: requests are spaced at
+ * 1/rate seconds, whatever the number of threads. */
+#ifndef SIGN_RATELIMIT_H
+#define SIGN_RATELIMIT_H
+
+#include <pthread.h>
+
+struct ratelimit {
+	pthread_mutex_t mu;
+	double interval;  /* seconds between requests */
+	double next;      /* monotonic time of the next free slot */
+};
+
+void ratelimit_init(struct ratelimit *rl, double per_second);
+void ratelimit_wait(struct ratelimit *rl);
+double now_monotonic(void);
+void sleep_seconds(double s);
+
+#endif
