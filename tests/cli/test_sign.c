@@ -1,0 +1,219 @@
+/* kms-sign-digest against real components started by the tests: the
+ * loopback KMS endpoint (SigV4 checked by botocore) and a SoftHSM2 token. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/helpers/kms.h"
+#include "tests/helpers/testutil.h"
+
+static const char *dir;
+static struct kms_srv srv;
+
+static void start(void)
+{
+	dir = tmpdir_new();
+	char keys[1024];
+	snprintf(keys, sizeof keys, "--key k1=%s --key k5=%s", fixture("fixtures/keys/k1.pem"),
+		 fixture("fixtures/keys/k5.pem"));
+	cr_assert_eq(kms_start(&srv, dir, keys), 0, "loopback KMS did not start");
+}
+
+static void stop(void)
+{
+	kms_stop(&srv);
+	tmpdir_rm(dir);
+}
+
+/* A release of n small images, all signed by key index idx through uri. */
+static void make_release(int n, int idx, const char *uri)
+{
+	FILE *f = fopen(pjoin(dir, "release.yaml"), "w");
+	fprintf(f, "format: stm32-release/1\nrelease: test\nkeysets:\n  oem:\n");
+	for (int i = 0; i < 8; i++)
+		fprintf(f, "    - %s\n", pjoin("keys", i == 0 ? "k0.pub.pem" : i == 1 ? "k1.pub.pem" : i == 2 ? "k2.pub.pem" : i == 3 ? "k3.pub.pem" : i == 4 ? "k4.pub.pem" : i == 5 ? "k5.pub.pem" : i == 6 ? "k6.pub.pem" : "k7.pub.pem"));
+	fprintf(f, "images:\n");
+	for (int i = 0; i < n; i++)
+		fprintf(f, "  - {id: img%04d, input: p%d.bin, soc: stm32mp25, image_version: %d, keyset: oem, key_index: %d, key_uri: '%s'}\n",
+			i, i % 4, i, idx, uri);
+	fclose(f);
+	struct run r = run_cmd("cd %s && mkdir -p keys && cp %s/fixtures/keys/k?.pub.pem keys/ && "
+			       "for i in 0 1 2 3; do head -c $((1000 + i * 77)) /dev/urandom > p$i.bin; done && "
+			       "stm32-prep -q --release release.yaml --out-dir out", dir, getenv("STM32_TESTS"));
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+}
+
+static struct run sign(const char *extra)
+{
+	return run_cmd("%s cd %s && kms-sign-digest out/manifest.yaml -o out/sigs.yaml %s", srv.env, dir, extra);
+}
+
+static struct run assemble(void)
+{
+	return run_cmd("cd %s && stm32-assemble -q out/manifest.yaml out/sigs.yaml --out-dir signed", dir);
+}
+
+Test(kms_sign, signs_a_release_through_the_loopback_endpoint_and_it_assembles, .init = start, .fini = stop)
+{
+	make_release(5, 1, "awskms:///alias/k1");
+	struct run r = sign("");
+	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.out, "arn:aws:kms:us-east-1:111122223333:key/") != NULL, "%s", r.out);
+	run_free(&r);
+	cr_expect_eq(kms_stat(&srv, "sign"), 5);
+	cr_expect_eq(kms_stat(&srv, "get_public_key"), 1, "one GetPublicKey per key per run");
+	cr_expect_eq(kms_stat(&srv, "bad_signature"), 0);
+	r = assemble();
+	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
+	run_free(&r);
+}
+
+Test(kms_sign, thousand_digests_with_30pct_throttling_and_1pct_500s_are_each_signed_once,
+     .init = start, .fini = stop, .timeout = 240)
+{
+	make_release(1000, 5, "awskms:///alias/k5");
+	kms_control(&srv, "{\"throttle\": 0.3, \"error500\": 0.01}");
+	struct run r = sign("--jobs 16 --max-rate 5000 --max-attempts 30");
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+	cr_expect_eq(kms_stat(&srv, "sign"), 1000);
+	cr_expect_eq(kms_max_per_digest(&srv), 1, "a digest was signed twice");
+	cr_expect_gt(kms_stat(&srv, "throttled"), 200);
+	/* Same entries as a fault-free run (ECDSA is randomised: compare all but the values). */
+	kms_control(&srv, "{}");
+	r = run_cmd("%s cd %s && kms-sign-digest -q out/manifest.yaml -o clean.yaml && "
+		    "grep -v -E '^  signature' out/sigs.yaml > a && grep -v -E '^  signature' clean.yaml > b && "
+		    "cmp a b && stm32-assemble -q out/manifest.yaml out/sigs.yaml --out-dir signed",
+		    srv.env, dir);
+	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
+	run_free(&r);
+}
+
+Test(kms_sign, key_differing_from_manifest_is_refused_before_any_sign_call, .init = start, .fini = stop)
+{
+	/* The manifest expects k1's public key at index 1; the KMS key is k5. */
+	make_release(3, 1, "awskms:///alias/k5");
+	struct run r = sign("");
+	cr_expect_eq(r.code, 1, "%s", r.err);
+	cr_expect(strstr(r.err, "image img0000") != NULL, "%s", r.err);
+	cr_expect(strstr(r.err, "d8a846a33966b4ac") != NULL, "manifest key fingerprint: %s", r.err);
+	cr_expect(strstr(r.err, "nothing was signed") != NULL, "%s", r.err);
+	cr_expect_eq(kms_stat(&srv, "sign"), 0);
+	cr_expect_not(file_exists(pjoin(dir, "out/sigs.yaml")));
+	run_free(&r);
+}
+
+Test(kms_sign, signatures_with_short_r_or_s_are_padded_and_verify, .init = start, .fini = stop, .timeout = 120)
+{
+	make_release(40, 1, "awskms:///alias/k1");
+	kms_control(&srv, "{\"short_rs\": \"both\"}");
+	struct run r = sign("");
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+	r = assemble();
+	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
+	run_free(&r);
+}
+
+Test(kms_sign, review_prints_what_would_be_signed_and_signs_nothing, .init = start, .fini = stop)
+{
+	make_release(2, 1, "awskms:///alias/k1");
+	struct run r = run_cmd("%s cd %s && kms-sign-digest --review out/manifest.yaml", srv.env, dir);
+	cr_expect_eq(r.code, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "img0001") && strstr(r.out, "awskms:///alias/k1"), "%s", r.out);
+	cr_expect_eq(kms_stat(&srv, "requests"), 0);
+	cr_expect_not(file_exists(pjoin(dir, "out/sigs.yaml")));
+	run_free(&r);
+}
+
+Test(kms_sign, resume_signs_only_what_is_missing, .init = start, .fini = stop)
+{
+	make_release(6, 1, "awskms:///alias/k1");
+	struct run r = sign("-q");
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+	/* keep the first two signatures, as an interrupted run leaves them */
+	r = run_cmd("cd %s/out && awk '/^- id: img0002/{exit} {print}' sigs.yaml | sed 's/^complete: true/complete: false/' > part.yaml && mv part.yaml sigs.yaml", dir);
+	run_free(&r);
+	kms_reset(&srv);
+	r = sign("--resume --json");
+	cr_expect_eq(r.code, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "\"resumed\":2") != NULL, "%s", r.out);
+	run_free(&r);
+	cr_expect_eq(kms_stat(&srv, "sign"), 4);
+	r = assemble();
+	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
+	run_free(&r);
+}
+
+Test(kms_sign, access_denied_is_not_retried_and_is_explained, .init = start, .fini = stop)
+{
+	make_release(3, 1, "awskms:///alias/k1");
+	kms_control(&srv, "{\"access_denied\": true}");
+	struct run r = sign("");
+	cr_expect_eq(r.code, 5, "%s", r.err);
+	cr_expect(strstr(r.err, "AccessDeniedException") != NULL, "%s", r.err);
+	cr_expect_eq(kms_stat(&srv, "requests"), 1, "retried a non-retryable error");
+	run_free(&r);
+}
+
+Test(kms_sign, expired_signature_says_the_clock_is_off, .init = start, .fini = stop)
+{
+	make_release(1, 1, "awskms:///alias/k1");
+	kms_control(&srv, "{\"signature_expired\": true}");
+	struct run r = sign("");
+	cr_expect_eq(r.code, 5);
+	cr_expect(strstr(r.err, "clock is more than 5 minutes off") != NULL, "%s", r.err);
+	run_free(&r);
+}
+
+Test(kms_sign, malformed_answers_and_connection_resets_are_retried, .init = start, .fini = stop, .timeout = 120)
+{
+	make_release(30, 1, "awskms:///alias/k1");
+	kms_control(&srv, "{\"malformed\": 0.1, \"reset\": 0.1}");
+	struct run r = sign("--max-attempts 30");
+	cr_expect_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+	cr_expect_eq(kms_stat(&srv, "sign") >= 30, 1);
+}
+
+Test(kms_sign, a_wrong_signature_from_kms_is_caught_before_it_is_recorded, .init = start, .fini = stop)
+{
+	make_release(2, 1, "awskms:///alias/k1");
+	kms_control(&srv, "{\"wrong_key\": true}");
+	struct run r = sign("");
+	cr_expect_eq(r.code, 1, "%s", r.err);
+	cr_expect(strstr(r.err, "does not verify") != NULL, "%s", r.err);
+	run_free(&r);
+}
+
+Test(kms_sign, expired_token_is_refreshed_once, .init = start, .fini = stop)
+{
+	make_release(1, 1, "awskms:///alias/k1");
+	kms_control(&srv, "{\"expire_token_once\": true}");
+	struct run r = sign("");
+	cr_expect_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+}
+
+Test(kms_sign, verbose_output_holds_no_secret, .init = start, .fini = stop)
+{
+	make_release(3, 1, "awskms:///alias/k1");
+	kms_control(&srv, "{\"throttle\": 0.5}");
+	struct run r = run_cmd("%s export AWS_SESSION_TOKEN=TOKEN-SECRET-abc123; cd %s && "
+			       "kms-sign-digest -v -v out/manifest.yaml -o out/sigs.yaml", srv.env, dir);
+	cr_expect_eq(r.code, 0, "%s", r.err);
+	cr_expect_null(strstr(r.out, "wJalrXUtnFEMI"));
+	cr_expect_null(strstr(r.err, "wJalrXUtnFEMI"));
+	cr_expect_null(strstr(r.out, "TOKEN-SECRET-abc123"));
+	cr_expect_null(strstr(r.err, "TOKEN-SECRET-abc123"));
+	run_free(&r);
+	r = run_cmd("%s cd %s && kms-sign-digest -v -v out/manifest.yaml -o out/sigs.yaml", srv.env, dir);
+	cr_expect_eq(r.code, 0, "%s", r.err);
+	cr_expect(strstr(r.err, "retrying") != NULL, "verbose shows retries: %s", r.err);
+	cr_expect_null(strstr(r.out, "wJalrXUtnFEMI"));
+	cr_expect_null(strstr(r.err, "wJalrXUtnFEMI"));
+	run_free(&r);
+}

@@ -1,0 +1,24 @@
+/* The loopback KMS endpoint (tests/tools/kms_server.py), started per test. */
+#ifndef TESTS_KMS_H
+#define TESTS_KMS_H
+
+#include <sys/types.h>
+
+struct kms_srv {
+	pid_t pid;
+	int port;
+	char dir[64];
+	char env[1024];  /* "export ...;" to put before a command */
+};
+
+/* keys: server arguments, e.g. "--key k1=/path/k1.pem". 0 on success. */
+int kms_start(struct kms_srv *s, const char *dir, const char *keys);
+void kms_stop(struct kms_srv *s);
+int kms_control(struct kms_srv *s, const char *json);
+int kms_reset(struct kms_srv *s);
+/* A counter from /_stats ("sign", "requests", "connections", ...). */
+long kms_stat(struct kms_srv *s, const char *name);
+/* Largest number of Sign calls any single digest received. */
+long kms_max_per_digest(struct kms_srv *s);
+
+#endif

@@ -1,0 +1,361 @@
+#!/usr/bin/python3
+"""A loopback AWS KMS endpoint for tests and the demo.
+
+Speaks the KMS JSON protocol (TrentService.Sign with DIGEST or RAW,
+TrentService.GetPublicKey) over HTTPS on 127.0.0.1 with a self-signed
+certificate it writes to --cert-dir. Every request's SigV4 signature is
+recomputed with botocore's own SigV4Auth (Debian python3-botocore, run with
+/usr/bin/python3) and a mismatch is answered the way AWS answers it.
+
+Test controls (not part of KMS): POST /_control with a JSON object of faults,
+GET /_stats for counters, POST /_reset to clear counters.
+Faults: throttle (share of requests answered ThrottlingException), error500
+(share answered 500), latency_ms, reset (share of connections dropped without
+an answer), malformed (share answered with broken JSON), wrong_key (sign with
+another key than GetPublicKey shows), short_rs ("r", "s" or "both": every
+signature has that half with a leading zero byte), short_share (share of
+signatures forced short), rate_limit (requests/s above which Sign is
+throttled), expire_token_once (answer ExpiredTokenException once), signature_expired,
+access_denied (answer every request so).
+Prints "READY <port>" on stdout when it accepts connections.
+"""
+import argparse
+import base64
+import datetime
+import hashlib
+import json
+import os
+import random
+import ssl
+import sys
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, utils
+from cryptography.x509.oid import NameOID
+
+ACCOUNT = "111122223333"
+
+
+class State:
+    def __init__(self, args):
+        self.lock = threading.Lock()
+        self.access_key = args.access_key
+        self.secret_key = args.secret_key
+        self.token = args.token
+        self.region = args.region
+        self.keys = {}      # every accepted KeyId -> (arn, private key)
+        self.other = ec.generate_private_key(ec.SECP256R1())
+        for spec in args.key:
+            name, path = spec.split("=", 1)
+            with open(path, "rb") as f:
+                priv = serialization.load_pem_private_key(f.read(), None)
+            kid = str(uuid.uuid5(uuid.NAMESPACE_URL, name))
+            arn = "arn:aws:kms:%s:%s:key/%s" % (self.region, ACCOUNT, kid)
+            for alias in (kid, arn, "alias/" + name,
+                          "arn:aws:kms:%s:%s:alias/%s" % (self.region, ACCOUNT, name)):
+                self.keys[alias] = (arn, priv)
+        self.faults = {}
+        self.reset_stats()
+
+    def reset_stats(self):
+        self.stats = {"requests": 0, "sign": 0, "get_public_key": 0, "throttled": 0,
+                      "errors500": 0, "resets": 0, "malformed": 0, "bad_signature": 0,
+                      "connections": 0, "raw_sign": 0, "sign_per_digest": {}}
+        self.window = []
+
+    def count(self, key, n=1):
+        with self.lock:
+            self.stats[key] += n
+
+    def chance(self, name):
+        share = float(self.faults.get(name, 0) or 0)
+        return share > 0 and random.random() < share
+
+
+def make_cert(cert_dir):
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    import ipaddress
+    now = datetime.datetime.utcnow()
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=7))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
+                critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path = os.path.join(cert_dir, "kms-cert.pem")
+    key_path = os.path.join(cert_dir, "kms-key.pem")
+    with open(cert_path, "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+    with open(key_path, "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM,
+                                  serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+def parse_authorization(value):
+    if not value or not value.startswith("AWS4-HMAC-SHA256 "):
+        return None
+    parts = {}
+    for item in value[len("AWS4-HMAC-SHA256 "):].split(","):
+        k, _, v = item.strip().partition("=")
+        parts[k] = v
+    try:
+        ak, date, region, service, term = parts["Credential"].split("/")
+    except (KeyError, ValueError):
+        return None
+    return {"access_key": ak, "date": date, "region": region, "service": service,
+            "signed_headers": parts.get("SignedHeaders", ""), "signature": parts.get("Signature", "")}
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "loopback-kms"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def answer(self, status, obj=None, raw=None):
+        body = raw if raw is not None else json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/x-amz-json-1.1")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def error(self, status, kind, message):
+        self.answer(status, {"__type": kind, "message": message})
+
+    def check_sigv4(self, body):
+        st = self.server.state
+        auth = parse_authorization(self.headers.get("Authorization"))
+        if auth is None:
+            self.error(400, "MissingAuthenticationTokenException", "Missing Authentication Token")
+            return False
+        if auth["access_key"] != st.access_key:
+            self.error(400, "UnrecognizedClientException",
+                       "The security token included in the request is invalid.")
+            return False
+        amz_date = self.headers.get("X-Amz-Date", "")
+        try:
+            when = datetime.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ")
+        except ValueError:
+            self.error(400, "IncompleteSignatureException", "X-Amz-Date is missing or invalid")
+            return False
+        if abs((datetime.datetime.utcnow() - when).total_seconds()) > 300:
+            self.error(400, "InvalidSignatureException",
+                       "Signature expired: %s is now earlier than the allowed window" % amz_date)
+            return False
+        signed = auth["signed_headers"].split(";")
+        headers = {h: self.headers.get(h, "") for h in signed}
+        token = self.headers.get("X-Amz-Security-Token")
+        if st.token and token != st.token:
+            self.error(400, "UnrecognizedClientException",
+                       "The security token included in the request is invalid.")
+            return False
+        req = AWSRequest(method="POST", url="https://%s/" % self.headers.get("Host"),
+                         data=body, headers=headers)
+        req.context["timestamp"] = amz_date
+        signer = SigV4Auth(Credentials(st.access_key, st.secret_key, token), "kms", auth["region"])
+        canonical = signer.canonical_request(req)
+        expected = signer.signature(signer.string_to_sign(req, canonical), req)
+        if expected != auth["signature"] or auth["service"] != "kms":
+            st.count("bad_signature")
+            self.error(400, "InvalidSignatureException",
+                       "The request signature we calculated does not match the signature you "
+                       "provided. Check your AWS Secret Access Key and signing method.")
+            return False
+        return True
+
+    def do_GET(self):
+        st = self.server.state
+        if self.path == "/_stats":
+            with st.lock:
+                self.answer(200, st.stats)
+            return
+        self.error(404, "NotFound", "no such path")
+
+    def do_POST(self):
+        st = self.server.state
+        length = int(self.headers.get("Content-Length", "0"))
+        body = self.rfile.read(length)
+        if self.path == "/_control":
+            st.faults = json.loads(body or b"{}")
+            self.answer(200, {"ok": True})
+            return
+        if self.path == "/_reset":
+            with st.lock:
+                st.reset_stats()
+            self.answer(200, {"ok": True})
+            return
+        st.count("requests")
+        self.kms(body)
+
+    def inject(self, target):
+        """Faults before the request is served. True when it was answered."""
+        st = self.server.state
+        f = st.faults
+        if f.get("latency_ms"):
+            time.sleep(float(f["latency_ms"]) / 1000.0)
+        if st.chance("reset"):
+            st.count("resets")
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return True
+        if target == "TrentService.Sign" and f.get("rate_limit"):
+            now = time.monotonic()
+            with st.lock:
+                st.window = [t for t in st.window if now - t < 1.0]
+                over = len(st.window) >= float(f["rate_limit"])
+                if not over:
+                    st.window.append(now)
+            if over:
+                st.count("throttled")
+                self.error(400, "ThrottlingException", "Rate exceeded")
+                return True
+        if st.chance("throttle"):
+            st.count("throttled")
+            self.error(400, "ThrottlingException", "Rate exceeded")
+            return True
+        if st.chance("error500"):
+            st.count("errors500")
+            self.error(500, "KMSInternalException", "internal error")
+            return True
+        if f.get("signature_expired"):
+            self.error(400, "InvalidSignatureException",
+                       "Signature expired: 20150830T123600Z is now earlier than 20260101T000000Z")
+            return True
+        if f.get("access_denied"):
+            self.error(400, "AccessDeniedException", "User is not authorized to perform: kms:Sign")
+            return True
+        if f.get("expire_token_once"):
+            f["expire_token_once"] = False
+            self.error(400, "ExpiredTokenException", "The security token included in the request is expired")
+            return True
+        if st.chance("malformed"):
+            st.count("malformed")
+            self.answer(200, raw=b'{"KeyId": "arn:aws:kms:trunc')
+            return True
+        return False
+
+    def kms(self, body):
+        st = self.server.state
+        if not self.check_sigv4(body):
+            return
+        target = self.headers.get("X-Amz-Target", "")
+        if self.inject(target):
+            return
+        try:
+            req = json.loads(body)
+        except ValueError:
+            self.error(400, "SerializationException", "body is not JSON")
+            return
+        key = st.keys.get(req.get("KeyId", ""))
+        if key is None:
+            self.error(400, "NotFoundException", "Key '%s' does not exist" % req.get("KeyId"))
+            return
+        if target == "TrentService.GetPublicKey":
+            self.get_public_key(key)
+        elif target == "TrentService.Sign":
+            self.sign(key, req)
+        else:
+            self.error(400, "UnknownOperationException", target)
+
+    def get_public_key(self, key):
+        st = self.server.state
+        st.count("get_public_key")
+        arn, priv = key
+        spki = priv.public_key().public_bytes(serialization.Encoding.DER,
+                                              serialization.PublicFormat.SubjectPublicKeyInfo)
+        self.answer(200, {"KeyId": arn, "PublicKey": base64.b64encode(spki).decode(),
+                          "KeySpec": "ECC_NIST_P256", "CustomerMasterKeySpec": "ECC_NIST_P256",
+                          "KeyUsage": "SIGN_VERIFY", "SigningAlgorithms": ["ECDSA_SHA_256"]})
+
+    def sign(self, key, req):
+        st = self.server.state
+        arn, priv = key
+        if req.get("SigningAlgorithm") != "ECDSA_SHA_256":
+            self.error(400, "InvalidKeyUsageException", "unsupported SigningAlgorithm")
+            return
+        message = base64.b64decode(req.get("Message", ""))
+        kind = req.get("MessageType", "RAW")
+        if kind == "DIGEST":
+            if len(message) != 32:
+                self.error(400, "ValidationException", "Digest is invalid length for algorithm ECDSA_SHA_256.")
+                return
+            digest = message
+        else:
+            st.count("raw_sign")
+            digest = hashlib.sha256(message).digest()
+        if st.faults.get("wrong_key"):
+            priv = st.other
+        der = self.make_signature(priv, digest)
+        st.count("sign")
+        with st.lock:
+            d = digest.hex()
+            st.stats["sign_per_digest"][d] = st.stats["sign_per_digest"].get(d, 0) + 1
+        self.answer(200, {"KeyId": arn, "Signature": base64.b64encode(der).decode(),
+                          "SigningAlgorithm": "ECDSA_SHA_256"})
+
+    def make_signature(self, priv, digest):
+        st = self.server.state
+        want = st.faults.get("short_rs")
+        force = want and (st.chance("short_share") if "short_share" in st.faults else True)
+        while True:
+            der = priv.sign(digest, ec.ECDSA(utils.Prehashed(hashes.SHA256())))
+            if not force:
+                return der
+            r, s = utils.decode_dss_signature(der)
+            short_r, short_s = r < 2 ** 248, s < 2 ** 248
+            if (want == "r" and short_r) or (want == "s" and short_s) or \
+               (want == "both" and (short_r or short_s)):
+                return der
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256
+
+    def get_request(self):
+        sock, addr = super().get_request()
+        self.state.count("connections")
+        return sock, addr
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--key", action="append", default=[], help="NAME=PRIVATE_KEY.pem")
+    p.add_argument("--cert-dir", required=True)
+    p.add_argument("--port", type=int, default=0)
+    p.add_argument("--access-key", default="AKIDEXAMPLE")
+    p.add_argument("--secret-key", default="wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+    p.add_argument("--token", default=None)
+    p.add_argument("--region", default="us-east-1")
+    args = p.parse_args()
+    cert, key = make_cert(args.cert_dir)
+    srv = Server(("127.0.0.1", args.port), Handler)
+    srv.state = State(args)
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    print("READY %d" % srv.server_address[1], flush=True)
+    try:
+        srv.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()
