@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/hex.h"
+#include "common/uri.h"
 #include "common/num.h"
 #include "image/image.h"
 #include "prep.h"
@@ -139,6 +140,8 @@ static int parse_one(struct prep_opts *o, int c, const char *arg)
 		memcpy(s->pubkeys[s->nkeys++], arg, strlen(arg) + 1);
 		return 0;
 	case OPT_KEYURI:
+		if (uri_has_pin_value(arg))
+			return usage_error("--key-uri holds pin-value: the manifest would carry the PIN; use pin-source=file:PATH");
 		if (strlen(arg) >= sizeof s->key_uri)
 			return usage_error("--key-uri too long: %.40s", arg);
 		memcpy(s->key_uri, arg, strlen(arg) + 1);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "common/fileio.h"
+#include "common/uri.h"
 #include "manifest/ytree.h"
 
 struct rctx {
@@ -48,6 +49,8 @@ static int read_keyset(struct rctx *R, const struct ynode *im, struct prep_spec 
 	    (rc = yget_str(im, "key_uri", s->key_uri, sizeof s->key_uri, ctx, R->e)))
 		return rc;
 	s->key_index = (uint32_t)idx;
+	if (uri_has_pin_value(s->key_uri))
+		return err_set(R->e, ERR_INPUT, "%s: key_uri holds pin-value: the manifest would carry the PIN; use pin-source=file:PATH", ctx);
 	return 0;
 }
 

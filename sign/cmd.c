@@ -10,6 +10,7 @@
 #include "cmd.h"
 #include "common/fileio.h"
 #include "common/hex.h"
+#include "common/uri.h"
 #include "engine.h"
 #include "manifest/sigdoc.h"
 
@@ -27,9 +28,11 @@ static void review(const struct manifest *m)
 	       "DIGEST", "KEY");
 	for (size_t i = 0; i < m->n; i++) {
 		const struct mf_image *im = &m->images[i];
+		char uri[MF_URI_MAX + 16];
 		hex_encode(im->digest, 32, hex);
+		uri_redact(im->key_uri, uri, sizeof uri);
 		printf("%-24s %-36s %-4s %-7u %-8u %s %s\n", im->id, im->file, im->header,
-		       im->image_version, im->key_index, hex, im->key_uri);
+		       im->image_version, im->key_index, hex, uri);
 	}
 }
 
@@ -63,7 +66,7 @@ static int open_stores(const struct manifest *m, const struct sign_config *cfg,
 		s->n++;
 		if (s->ks[s->n - 1].dev_only)
 			fprintf(stderr, "kms-sign-digest: warning: %s is a key file on disk: for development only\n",
-				m->images[i].key_uri);
+				s->ks[s->n - 1].uri);
 	}
 	return 0;
 }
@@ -92,10 +95,12 @@ static int check_keys(const struct manifest *m, struct stores *s, struct err *e)
 		char want[17], got[17];
 		pubkey_fingerprint(&im->key, want);
 		pubkey_fingerprint(&ks->pub, got);
+		char uri[MF_URI_MAX + 16];
+		uri_redact(im->key_uri, uri, sizeof uri);
 		return err_set(e, ERR_VERIFY,
 			       "image %s: key %s holds public key %s (%s), but the manifest expects %s (%s) "
 			       "at table index %u; nothing was signed",
-			       im->id, im->key_uri, got, ecc_algo_name(ks->pub.algo), want,
+			       im->id, uri, got, ecc_algo_name(ks->pub.algo), want,
 			       ecc_algo_name(im->key.algo), im->key_index);
 	}
 	return 0;

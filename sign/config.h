@@ -9,6 +9,8 @@ struct sign_config {
 	int retry_cap_ms;     /* backoff ceiling */
 	int timeout_ms;       /* per HTTP request */
 	int verbose;
+	/* where verbose messages go (the library never prints); may be NULL */
+	void (*log)(const char *msg);
 };
 
 #endif

@@ -1,5 +1,7 @@
 #include "engine.h"
 
+#include "common/uri.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,11 +17,11 @@ int sign_one(struct keystore *ks, void *worker, const struct mf_image *im,
 	if (ecdsa_verify_digest(&ks->pub, im->digest, sig.raw, e))
 		return err_set(e, ERR_VERIFY,
 			       "image %s: the signature returned by %s does not verify with its public key",
-			       im->id, ks->uri);
+			       im->id, ks->signer);
 	memset(out, 0, sizeof *out);
 	snprintf(out->id, sizeof out->id, "%s", im->id);
 	memcpy(out->digest, im->digest, 32);
-	snprintf(out->key_uri, sizeof out->key_uri, "%s", im->key_uri);
+	uri_redact(im->key_uri, out->key_uri, sizeof out->key_uri);
 	snprintf(out->signer, sizeof out->signer, "%s", sig.signer[0] ? sig.signer : ks->signer);
 	memcpy(out->public_key, ks->pub.xy, ECC_XY);
 	memcpy(out->der, sig.der, sig.der_len);

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "common/uri.h"
+
 int keystore_open(struct keystore *ks, const char *uri, const struct sign_config *cfg,
 		  struct err *e)
 {
@@ -9,6 +11,7 @@ int keystore_open(struct keystore *ks, const char *uri, const struct sign_config
 	if (strlen(uri) >= sizeof ks->uri)
 		return err_set(e, ERR_USAGE, "key URI too long");
 	memcpy(ks->uri, uri, strlen(uri) + 1);
+	uri_redact(uri, ks->signer, sizeof ks->signer); /* shown until the store names its key */
 	if (!strncmp(uri, "awskms://", 9))
 		ks->ops = &ks_awskms_ops;
 	else if (!strncmp(uri, "pkcs11:", 7))
@@ -17,7 +20,7 @@ int keystore_open(struct keystore *ks, const char *uri, const struct sign_config
 		ks->ops = &ks_file_ops;
 	else
 		return err_set(e, ERR_USAGE,
-			       "key URI '%.60s': scheme must be awskms://, pkcs11: or file:", uri);
+			       "key URI '%.60s': scheme must be awskms://, pkcs11: or file:", ks->signer);
 	return ks->ops->open(ks, cfg, e);
 }
 

@@ -252,10 +252,13 @@ int kms_call(struct kms_client *k, CURL *h, const char *action, json_object *bod
 			continue;
 		}
 		double wait = backoff(k->cfg, attempt);
-		if (k->cfg->verbose)
-			fprintf(stderr, "kms-sign-digest: %s attempt %d: %s%s, retrying in %.3f s\n",
-				action, attempt + 1, a.transport ? "transport error: " : a.type,
-				a.transport ? e->msg : "", wait);
+		if (k->cfg->verbose && k->cfg->log) {
+			char line[1200];
+			snprintf(line, sizeof line, "%s attempt %d: %s%s, retrying in %.3f s", action,
+				 attempt + 1, a.transport ? "transport error: " : a.type,
+				 a.transport ? e->msg : "", wait);
+			k->cfg->log(line);
+		}
 		sleep_seconds(wait);
 	}
 	if (a.transport)

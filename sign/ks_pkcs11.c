@@ -80,7 +80,7 @@ static int p11_open(struct keystore *ks, const struct sign_config *cfg, struct e
 	pthread_mutex_init(&p->mu, NULL);
 	p->uri = p11_kit_uri_new();
 	if (!p->uri || p11_kit_uri_parse(ks->uri, P11_KIT_URI_FOR_ANY, p->uri) != P11_KIT_URI_OK)
-		return err_set(e, ERR_USAGE, "%.80s...: not a PKCS#11 URI (RFC 7512)", ks->uri);
+		return err_set(e, ERR_USAGE, "%s: not a PKCS#11 URI (RFC 7512)", ks->signer);
 	int rc = read_pin(p, "pkcs11 key", e);
 	if (rc)
 		return rc;

@@ -45,6 +45,11 @@ static const char usage_text[] =
 	"Exit codes: 0 all signed, 1 a key or signature check failed, 2 usage,\n"
 	"3 malformed manifest, 4 i/o, 5 key store or network.\n";
 
+static void log_stderr(const char *msg)
+{
+	fprintf(stderr, "kms-sign-digest: %s\n", msg);
+}
+
 static int usage(const char *msg)
 {
 	fprintf(stderr, "kms-sign-digest: %s\nTry 'kms-sign-digest --help'.\n", msg);
@@ -100,7 +105,7 @@ int main(int argc, char **argv)
 	};
 	struct sign_opts o = {
 		.cfg = { .jobs = 8, .max_rate = 200, .max_attempts = 12, .retry_base_ms = 50,
-			 .retry_cap_ms = 4000, .timeout_ms = 30000 },
+			 .retry_cap_ms = 4000, .timeout_ms = 30000, .log = log_stderr },
 	};
 	int c, rc;
 	while ((c = getopt_long(argc, argv, "o:j:qvhV", opts, NULL)) != -1) {

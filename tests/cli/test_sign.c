@@ -217,3 +217,75 @@ Test(kms_sign, verbose_output_holds_no_secret, .init = start, .fini = stop)
 	cr_expect_null(strstr(r.err, "wJalrXUtnFEMI"));
 	run_free(&r);
 }
+
+/* ---- PKCS#11 through a SoftHSM2 token created for the test ---- */
+
+static const char *hsm_env(void)
+{
+	static char env[512];
+	snprintf(env, sizeof env, "export SOFTHSM2_CONF=%s/softhsm2.conf;", dir);
+	return env;
+}
+
+static void make_token(void)
+{
+	struct run r = run_cmd(
+		"%s cd %s && mkdir -p tokens && printf 'directories.tokendir = %s/tokens\\nobjectstore.backend = file\\nlog.level = ERROR\\n' > softhsm2.conf && "
+		"softhsm2-util --init-token --free --label stm32 --pin 123456 --so-pin 654321 >/dev/null && "
+		"pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so --token-label stm32 --login --pin 123456 "
+		"--keypairgen --key-type EC:prime256v1 --label fsbl-k5 --id 05 >/dev/null 2>&1 && echo 123456 > pin.txt",
+		hsm_env(), dir, dir);
+	cr_assert_eq(r.code, 0, "SoftHSM2 token: %s%s", r.out, r.err);
+	run_free(&r);
+}
+
+#define HSM_URI "pkcs11:token=stm32;object=fsbl-k5?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:%s/pin.txt"
+
+Test(pkcs11, manifest_signed_through_softhsm2_verifies, .init = start, .fini = stop)
+{
+	make_token();
+	char uri[512];
+	snprintf(uri, sizeof uri, HSM_URI, dir);
+	struct run r = run_cmd(
+		"%s cd %s && kms-sign-digest -q pubkey '%s' -o hsm.pub.pem && head -c 5000 /dev/urandom > p && "
+		"stm32-prep -q --soc stm32mp25 --pubkey %s --pubkey hsm.pub.pem --key-index 1 --key-uri '%s' p -o o.stm32 -m m.yaml && "
+		"kms-sign-digest m.yaml -o s.yaml --jobs 4 && stm32-assemble m.yaml s.yaml --out-dir signed && "
+		"stm32-inspect signed/o.stm32 | grep -q 'ROM verdict:       accepted'",
+		hsm_env(), dir, uri, fixture("fixtures/keys/k0.pub.pem"), uri);
+	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.out, "pkcs11:token=stm32;object=fsbl-k5") != NULL, "%s", r.out);
+	cr_expect_null(strstr(r.out, "123456"));
+	cr_expect_null(strstr(r.err, "123456"));
+	run_free(&r);
+}
+
+Test(pkcs11, many_workers_each_use_their_own_session, .init = start, .fini = stop)
+{
+	make_token();
+	char uri[512];
+	snprintf(uri, sizeof uri, HSM_URI, dir);
+	FILE *f = fopen(pjoin(dir, "release.yaml"), "w");
+	fprintf(f, "format: stm32-release/1\nkeysets:\n  hsm: [hsm.pub.pem]\nimages:\n");
+	for (int i = 0; i < 64; i++)
+		fprintf(f, "  - {id: i%d, input: p, soc: stm32mp13, keyset: hsm, key_index: 0, key_uri: '%s'}\n", i, uri);
+	fclose(f);
+	struct run r = run_cmd("%s cd %s && kms-sign-digest -q pubkey '%s' -o hsm.pub.pem && head -c 999 /dev/urandom > p && "
+			       "stm32-prep -q --release release.yaml --out-dir out && "
+			       "kms-sign-digest -q out/manifest.yaml -o out/s.yaml --jobs 8 && "
+			       "stm32-assemble -q out/manifest.yaml out/s.yaml --out-dir signed",
+			       hsm_env(), dir, uri);
+	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
+	run_free(&r);
+}
+
+Test(pkcs11, pin_value_in_a_key_uri_is_refused_by_prep, .init = start, .fini = stop)
+{
+	struct run r = run_cmd("cd %s && head -c 100 /dev/urandom > p && stm32-prep --soc stm32mp25 --pubkey %s "
+			       "--key-uri 'pkcs11:token=t;object=k?pin-value=98765' p -o o.stm32 -m m.yaml",
+			       dir, fixture("fixtures/keys/k0.pub.pem"));
+	cr_expect_eq(r.code, 2);
+	cr_expect(strstr(r.err, "pin-source") != NULL, "%s", r.err);
+	cr_expect_null(strstr(r.err, "98765"));
+	cr_expect_not(file_exists(pjoin(dir, "o.stm32")));
+	run_free(&r);
+}
