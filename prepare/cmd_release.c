@@ -12,13 +12,16 @@
 #include "prepcmd.h"
 #include "release.h"
 
-static int ensure_dir(const char *dir, struct err *e)
+/* *created tells whether this run made the directory (removed on failure). */
+static int ensure_dir(const char *dir, int *created, struct err *e)
 {
 	struct stat st;
+	*created = 0;
 	if (!stat(dir, &st))
 		return S_ISDIR(st.st_mode) ? 0 : err_set(e, ERR_USAGE, "%s: not a directory", dir);
 	if (mkdir(dir, 0755))
 		return err_set(e, ERR_IO, "%s: cannot create: %s", dir, strerror(errno));
+	*created = 1;
 	return 0;
 }
 
@@ -111,8 +114,13 @@ int cmd_release(struct prep_opts *o)
 	struct err e = { 0 };
 	struct release rel;
 	struct manifest m;
-	if (release_read(o->release, &rel, &e) || ensure_dir(o->out_dir, &e))
+	int created = 0;
+	if (release_read(o->release, &rel, &e))
 		return prep_fail(&e);
+	if (ensure_dir(o->out_dir, &created, &e)) {
+		release_free(&rel);
+		return prep_fail(&e);
+	}
 	manifest_init(&m);
 	snprintf(m.release, sizeof m.release, "%s", rel.name);
 	struct atomic_file *afs = calloc(rel.n, sizeof *afs);
@@ -126,6 +134,8 @@ int cmd_release(struct prep_opts *o)
 		rc = commit_all(afs, rel.n, &m, o->out_dir, &e);
 	for (size_t i = 0; afs && i < rel.n; i++)
 		atomic_abort(&afs[i]);
+	if (rc && created)
+		rmdir(o->out_dir); /* a regression test holds this: no output on failure */
 	if (!rc && !o->quiet)
 		print_summary(&rel, res, o->json);
 	free(afs);
