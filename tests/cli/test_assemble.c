@@ -1,0 +1,267 @@
+/* stm32-assemble and stm32-inspect: the whole flow for every header version,
+ * independent verification with dd and the OpenSSL CLI, tampering between the
+ * phases, and --explain on deliberately wrong constructions. */
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/helpers/kms.h"
+#include "tests/helpers/testutil.h"
+
+static const char *dir;
+static struct kms_srv srv;
+
+static void start(void)
+{
+	dir = tmpdir_new();
+	char keys[512];
+	snprintf(keys, sizeof keys, "--key k3=%s", fixture("fixtures/keys/k3.pem"));
+	cr_assert_eq(kms_start(&srv, dir, keys), 0);
+}
+
+static void stop(void)
+{
+	kms_stop(&srv);
+	tmpdir_rm(dir);
+}
+
+struct flow {
+	char header[4];
+	char store[8]; /* file, kms, hsm */
+};
+
+static struct flow flows[] = {
+	{ "1.0", "file" }, { "2.0", "file" }, { "2.2", "file" },
+	{ "1.0", "kms" },  { "2.0", "kms" },  { "2.2", "kms" },
+	{ "1.0", "hsm" },  { "2.0", "hsm" },  { "2.2", "hsm" },
+};
+
+static void hsm_key(char *uri, size_t n)
+{
+	struct run r = run_cmd(
+		"export SOFTHSM2_CONF=%s/softhsm2.conf; cd %s && mkdir -p tokens && "
+		"printf 'directories.tokendir = %s/tokens\\nobjectstore.backend = file\\nlog.level = ERROR\\n' > softhsm2.conf && "
+		"softhsm2-util --init-token --free --label t --pin 1111 --so-pin 2222 >/dev/null && "
+		"pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so --token-label t --login --pin 1111 "
+		"--keypairgen --key-type EC:prime256v1 --label k3 >/dev/null 2>&1 && echo 1111 > pin && "
+		"kms-sign-digest -q pubkey 'pkcs11:token=t;object=k3?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:%s/pin' -o k3.pub.pem",
+		dir, dir, dir, dir);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+	snprintf(uri, n, "pkcs11:token=t;object=k3?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:%s/pin", dir);
+}
+
+ParameterizedTestParameters(flow, end_to_end_verifies_with_openssl_cli)
+{
+	return cr_make_param_array(struct flow, flows, sizeof flows / sizeof flows[0]);
+}
+
+ParameterizedTest(struct flow *f, flow, end_to_end_verifies_with_openssl_cli, .init = start, .fini = stop)
+{
+	char uri[512], keys[1024];
+	const char *pub = fixture("fixtures/keys/k3.pub.pem");
+	if (!strcmp(f->store, "file"))
+		snprintf(uri, sizeof uri, "file:%s", fixture("fixtures/keys/k3.pem"));
+	else if (!strcmp(f->store, "kms"))
+		snprintf(uri, sizeof uri, "awskms:///alias/k3");
+	else {
+		hsm_key(uri, sizeof uri);
+		pub = pjoin(dir, "k3.pub.pem");
+	}
+	int v1 = !strcmp(f->header, "1.0");
+	if (v1)
+		snprintf(keys, sizeof keys, "--pubkey %s", pub);
+	else
+		snprintf(keys, sizeof keys, "--pubkey %s --pubkey %s --pubkey %s --key-index 2",
+			 fixture("fixtures/keys/k0.pub.pem"), fixture("fixtures/keys/k1.pub.pem"), pub);
+	struct run r = run_cmd(
+		"%s export SOFTHSM2_CONF=%s/softhsm2.conf; cd %s && head -c 70001 /dev/urandom > p && "
+		"stm32-prep -q --header %s --type fsbl --entry 0x2ffe0000 --image-version 4 %s --key-uri '%s' p -o img.prepared.stm32 -m m.yaml && "
+		"kms-sign-digest -q m.yaml -o s.yaml && stm32-assemble -q m.yaml s.yaml --out-dir out && "
+		"stm32-inspect --otp $(grep table_hash m.yaml | awk '{print $2}') out/img.stm32 > inspect.txt && "
+		"grep -q 'ROM verdict:       accepted' inspect.txt && "
+		"hs=%d && dd if=out/img.stm32 bs=1 skip=72 count=$((hs + 70001 - 72)) status=none > range.bin && "
+		"grep signature_der s.yaml | awk '{print $2}' | base64 -d > sig.der && "
+		"openssl dgst -sha256 -verify %s -signature sig.der range.bin",
+		srv.env, dir, dir, f->header, keys, uri, v1 ? 0x100 : 0x200, pub);
+	cr_expect_eq(r.code, 0, "v%s via %s: %s%s", f->header, f->store, r.out, r.err);
+	cr_expect(strstr(r.out, "Verified OK") != NULL, "%s", r.out);
+	run_free(&r);
+}
+
+/* ---- tampering between the phases ---- */
+
+static void two_signed(void)
+{
+	FILE *f = fopen(pjoin(dir, "rel.yaml"), "w");
+	fprintf(f, "format: stm32-release/1\nkeysets:\n  oem: [%s, %s, %s, %s]\nimages:\n"
+		   "  - {id: fsbl-a, input: a.bin, soc: stm32mp25, keyset: oem, key_index: 3, key_uri: 'awskms:///alias/k3'}\n"
+		   "  - {id: fsbl-b, input: b.bin, soc: stm32mp25, keyset: oem, key_index: 3, key_uri: 'awskms:///alias/k3'}\n",
+		fixture("fixtures/keys/k0.pub.pem"), fixture("fixtures/keys/k1.pub.pem"),
+		fixture("fixtures/keys/k2.pub.pem"), fixture("fixtures/keys/k3.pub.pem"));
+	fclose(f);
+	struct run r = run_cmd("%s cd %s && mkdir -p keys && head -c 4000 /dev/urandom > a.bin && head -c 5000 /dev/urandom > b.bin && "
+			       "sed -i \"s|%s/||g\" rel.yaml && cp %s/k?.pub.pem . && "
+			       "stm32-prep -q --release rel.yaml --out-dir out && kms-sign-digest -q out/manifest.yaml -o out/s.yaml",
+			       srv.env, dir, fixture("fixtures/keys"), fixture("fixtures/keys"));
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+}
+
+static void expect_refusal(const char *what, const char *msg, const char *extra)
+{
+	struct run r = run_cmd("cd %s && %s; stm32-assemble out/manifest.yaml out/s.yaml --out-dir signed %s",
+			       dir, what, extra);
+	cr_expect_eq(r.code, 1, "exit %d: %s", r.code, r.err);
+	cr_expect(strstr(r.err, msg) != NULL, "message\n  %s\nlacks\n  %s", r.err, msg);
+	run_free(&r);
+	cr_expect(dir_count(pjoin(dir, "signed")) <= 0, "an image was written");
+}
+
+Test(tamper, untouched_release_assembles, .init = start, .fini = stop)
+{
+	two_signed();
+	struct run r = run_cmd("cd %s && stm32-assemble out/manifest.yaml out/s.yaml --out-dir signed --json", dir);
+	cr_expect_eq(r.code, 0, "%s", r.err);
+	cr_expect_eq(dir_count(pjoin(dir, "signed")), 2);
+	run_free(&r);
+}
+
+Test(tamper, flipped_bit_in_a_prepared_image_is_refused, .init = start, .fini = stop)
+{
+	two_signed();
+	expect_refusal("printf '\\001' | dd of=out/fsbl-b.prepared.stm32 bs=1 seek=3000 conv=notrunc status=none",
+		       "image fsbl-b: check file", "");
+}
+
+Test(tamper, signatures_swapped_between_images_are_refused, .init = start, .fini = stop)
+{
+	two_signed();
+	expect_refusal("sed -i 's/- id: fsbl-a/- id: TMP/; s/- id: fsbl-b/- id: fsbl-a/; s/- id: TMP/- id: fsbl-b/' out/s.yaml",
+		       "image fsbl-a: check digest", "");
+}
+
+Test(tamper, signatures_for_another_manifest_are_refused, .init = start, .fini = stop)
+{
+	two_signed();
+	expect_refusal("sed -i 's/^release: \"\"/release: \"other\"/' out/manifest.yaml",
+		       "answers another manifest", "");
+}
+
+Test(tamper, digest_edited_in_the_manifest_is_refused, .init = start, .fini = stop)
+{
+	two_signed();
+	expect_refusal("sed -i '0,/digest: /s/digest: ./digest: 0/' out/manifest.yaml", "answers another manifest", "");
+}
+
+Test(tamper, prepared_file_replaced_is_refused, .init = start, .fini = stop)
+{
+	two_signed();
+	expect_refusal("cp out/fsbl-b.prepared.stm32 out/fsbl-a.prepared.stm32", "image fsbl-a: check file", "");
+}
+
+Test(tamper, wrong_otp_value_is_refused_at_the_table_hash_check, .init = start, .fini = stop)
+{
+	two_signed();
+	expect_refusal("true", "check table hash",
+		       "--otp 0000000000000000000000000000000000000000000000000000000000000000");
+}
+
+Test(tamper, key_table_entry_for_another_key_fails_the_key_entry_check, .init = start, .fini = stop)
+{
+	/* The prepared image's entry 3 is replaced, and the manifest updated to
+	 * match, so only the ROM-order verification can catch it. */
+	struct run r = run_cmd(
+		"cd %s && head -c 3000 /dev/urandom > p && "
+		"stm32-prep -q --soc stm32mp25 --pubkey %s --pubkey %s --key-index 1 --key-uri file:%s p -o o.prepared.stm32 -m m.yaml && "
+		"printf '\\252' | dd of=o.prepared.stm32 bs=1 seek=$((0xd4 + 32)) conv=notrunc status=none && "
+		"sed -i \"s/file_sha256: .*/file_sha256: $(sha256sum o.prepared.stm32 | cut -c1-64)/\" m.yaml && "
+		"sed -i \"s/^  digest: .*/  digest: $(dd if=o.prepared.stm32 bs=1 skip=72 status=none | sha256sum | cut -c1-64)/\" m.yaml && "
+		"kms-sign-digest -q m.yaml -o s.yaml && stm32-assemble m.yaml s.yaml --out-dir signed",
+		dir, fixture("fixtures/keys/k0.pub.pem"), fixture("fixtures/keys/k3.pub.pem"), fixture("fixtures/keys/k3.pem"));
+	cr_expect_eq(r.code, 1, "%s", r.err);
+	cr_expect(strstr(r.err, "image o: check table hash") || strstr(r.err, "image o: check key entry"), "%s", r.err);
+	cr_expect(dir_count(pjoin(dir, "signed")) <= 0);
+	run_free(&r);
+}
+
+Test(tamper, every_failure_is_reported_and_keep_going_writes_the_good_ones, .init = start, .fini = stop)
+{
+	two_signed();
+	struct run r = run_cmd("cd %s && cp out/fsbl-b.prepared.stm32 x && printf '\\001' | dd of=out/fsbl-b.prepared.stm32 bs=1 seek=3000 conv=notrunc status=none && "
+			       "stm32-assemble out/manifest.yaml out/s.yaml --out-dir signed --keep-going", dir);
+	cr_expect_eq(r.code, 1);
+	cr_expect(strstr(r.out, "fsbl-a                   VERIFIED") != NULL, "%s", r.out);
+	cr_expect(strstr(r.out, "fsbl-b                   FAILED") != NULL, "%s", r.out);
+	cr_expect_eq(dir_count(pjoin(dir, "signed")), 1);
+	run_free(&r);
+}
+
+/* ---- signatures as the ROM sees them, and --explain ---- */
+
+static struct run forge(const char *what, const char *inspect_args)
+{
+	return run_cmd("cd %s && head -c 20000 /dev/urandom > p && "
+		       "stm32-prep -q --soc stm32mp23 --pubkey %s --pubkey %s --key-index 1 p -o o.stm32 && "
+		       "/usr/bin/python3 %s %s o.stm32 %s f.stm32 && stm32-inspect %s f.stm32",
+		       dir, fixture("fixtures/keys/k0.pub.pem"), fixture("fixtures/keys/k3.pub.pem"),
+		       fixture("tools/forge.py"), what, fixture("fixtures/keys/k3.pem"), inspect_args);
+}
+
+Test(rom, high_s_signature_is_accepted, .init = start, .fini = stop)
+{
+	struct run r = forge("high-s", "");
+	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.out, "accepted") != NULL);
+	run_free(&r);
+}
+
+struct wrong {
+	char construction[16];
+	char match[32];
+	char advice[96];
+};
+
+static struct wrong wrongs[] = {
+	{ "eof", "hash-to-end-of-file", "bytes past image_length (e.g. alignment padding) were hashed" },
+	{ "double", "hash-of-hash", "hashed the digest again (AWS KMS MessageType=RAW" },
+	{ "header", "header-only", "only the header was hashed" },
+	{ "payload", "payload-only", "only the payload was hashed" },
+	{ "short-r", "short-r", "dropped a leading zero byte of r" },
+};
+
+ParameterizedTestParameters(explain, names_the_wrong_construction)
+{
+	return cr_make_param_array(struct wrong, wrongs, sizeof wrongs / sizeof wrongs[0]);
+}
+
+ParameterizedTest(struct wrong *w, explain, names_the_wrong_construction, .init = start, .fini = stop)
+{
+	struct run r = forge(w->construction, "--explain");
+	cr_expect_eq(r.code, 1, "%s: %s%s", w->construction, r.out, r.err);
+	char line[64];
+	snprintf(line, sizeof line, "%-20s MATCH", w->match);
+	cr_expect(strstr(r.out, line) != NULL, "%s: no '%s' in\n%s", w->construction, line, r.out);
+	cr_expect(strstr(r.out, w->advice) != NULL, "%s: advice missing in\n%s", w->construction, r.out);
+	run_free(&r);
+}
+
+Test(explain, public_case_reports_the_32_byte_alignment_padding, .init = start, .fini = stop)
+{
+	struct run r = forge("eof", "--explain --json");
+	cr_expect_eq(r.code, 1);
+	cr_expect(strstr(r.out, "\"matched\":\"hash-to-end-of-file\"") || strstr(r.out, "\"matched\": \"hash-to-end-of-file\""), "%s", r.out);
+	cr_expect(strstr(r.out, "bytes past image_length") != NULL, "%s", r.out);
+	run_free(&r);
+}
+
+Test(explain, table_entry_made_of_x_and_y_only_is_named, .init = start, .fini = stop)
+{
+	struct run r = forge("xy-table", "--explain");
+	cr_expect_eq(r.code, 1, "%s", r.out);
+	cr_expect(strstr(r.out, "REJECTED at key entry") != NULL, "%s", r.out);
+	cr_expect(strstr(r.out, "table entry 1 is SHA-256(X||Y)") != NULL, "%s", r.out);
+	run_free(&r);
+}
