@@ -1,0 +1,121 @@
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "manifest/manifest.h"
+#include "sign/kms.h"
+#include "tests/helpers/testutil.h"
+
+#define H64 "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+#define XY H64 H64
+#define IMAGE(extra) "format: stm32-sign-manifest/1\nrelease: r\nimages:\n- id: a\n  file: a.stm32\n  file_sha256: " H64 \
+	"\n  header: \"2.2\"\n  binary_type: 0x10\n  image_version: 1\n  signed_range: [0x48, 0x300]\n  digest: " H64 \
+	"\n  algorithm: ecdsa-p256-sha256\n  key:\n    uri: awskms:///alias/k\n    index: 0\n    public_key: " XY \
+	"\n    table_hash: " H64 "\n" extra
+
+Test(manifest, write_then_read_gives_back_every_field)
+{
+	struct manifest m, back;
+	struct mf_image im = { .id = "fsbl-a", .file = "fsbl-a.prepared.stm32", .header = "2.2",
+			       .binary_type = 0x10, .image_version = 3, .range_start = 0x48,
+			       .range_end = 0x3a5f0, .key_uri = "awskms:///alias/k5", .key_index = 5 };
+	memset(im.digest, 0xab, 32);
+	memset(im.file_sha256, 0xcd, 32);
+	memset(im.table_hash, 0xef, 32);
+	im.key.algo = ECC_P256;
+	memset(im.key.xy, 0x42, 64);
+	manifest_init(&m);
+	snprintf(m.release, sizeof m.release, "2026.11-rc1 \"quoted\": yes");
+	cr_assert_eq(manifest_add(&m, &im, NULL), 0);
+	const char *dir = tmpdir_new();
+	struct err e = { 0 };
+	cr_assert_eq(manifest_write(&m, pjoin(dir, "m.yaml"), &e), 0, "%s", e.msg);
+	cr_assert_eq(manifest_read(pjoin(dir, "m.yaml"), &back, &e), 0, "%s", e.msg);
+	cr_expect_str_eq(back.release, m.release);
+	cr_expect_eq(back.n, 1);
+	cr_expect_eq(memcmp(&back.images[0], &im, sizeof im), 0);
+	manifest_free(&m);
+	manifest_free(&back);
+	tmpdir_rm(dir);
+}
+
+struct bad_doc {
+	char name[48];
+	char text[1200];
+	char msg[96];
+};
+
+static struct bad_doc bad_docs[] = {
+	{ "valid_document_reads", IMAGE(""), "" },
+	{ "unknown_field", IMAGE("  colour: red\n"), "image a: line 18: unknown field 'colour'" },
+	{ "duplicate_key", IMAGE("  digest: " H64 "\n"), "duplicate key 'digest'" },
+	{ "short_digest", "format: stm32-sign-manifest/1\nimages:\n- id: a\n  file: a\n  file_sha256: " H64 "\n  header: \"2.2\"\n  binary_type: 0\n  image_version: 0\n  signed_range: [0x48, 0x300]\n  digest: 0011\n", "image a: line 10: 'digest' must be 64 hex digits" },
+	{ "non_hex_digest", "format: stm32-sign-manifest/1\nimages:\n- id: a\n  file: a\n  file_sha256: zz112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n", "'file_sha256' must be 64 hex digits" },
+	{ "missing_field", "format: stm32-sign-manifest/1\nimages:\n- id: a\n", "image a: missing field 'file'" },
+	{ "wrong_type", "format: stm32-sign-manifest/1\nimages: {a: 1}\n", "'images' must be a list" },
+	{ "alias", "format: stm32-sign-manifest/1\nx: &a [1]\nimages: *a\n", "anchors are not accepted" },
+	{ "bad_id", "format: stm32-sign-manifest/1\nimages:\n- id: ../x\n", "id '../x' must be" },
+	{ "another_format", "format: stm32-sign-manifest/2\nimages: []\n", "format 'stm32-sign-manifest/2' is not" },
+	{ "not_yaml", "format: [\n", "YAML error" },
+	{ "two_documents", "format: stm32-sign-manifest/1\nimages: []\n---\nformat: x\n", "more than one YAML document" },
+	{ "deep_nesting", "a: [[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]\n", "nested deeper than 16" },
+};
+
+ParameterizedTestParameters(manifest_bad, is_refused_with_its_line_and_field)
+{
+	return cr_make_param_array(struct bad_doc, bad_docs, sizeof bad_docs / sizeof bad_docs[0]);
+}
+
+ParameterizedTest(struct bad_doc *c, manifest_bad, is_refused_with_its_line_and_field)
+{
+	struct manifest m;
+	struct err e = { 0 };
+	int rc = manifest_parse((const uint8_t *)c->text, strlen(c->text), "m.yaml", &m, &e);
+	if (!c->msg[0]) {
+		cr_expect_eq(rc, 0, "%s: %s", c->name, e.msg);
+		if (!rc)
+			manifest_free(&m);
+		return;
+	}
+	cr_expect_eq(rc, ERR_INPUT, "%s accepted", c->name);
+	cr_expect(strstr(e.msg, c->msg) != NULL, "%s: '%s' lacks '%s'", c->name, e.msg, c->msg);
+}
+
+Test(manifest_bad, very_long_scalar_is_refused)
+{
+	static char doc[10000];
+	int n = snprintf(doc, sizeof doc, "format: ");
+	memset(doc + n, 'x', 6000);
+	struct manifest m;
+	struct err e = { 0 };
+	cr_expect_eq(manifest_parse((const uint8_t *)doc, strlen(doc), "m.yaml", &m, &e), ERR_INPUT);
+	cr_expect(strstr(e.msg, "longer than 4096") != NULL, "%s", e.msg);
+}
+
+struct klass {
+	long status;
+	char type[40];
+	int expect;
+};
+
+static struct klass klasses[] = {
+	{ 400, "ThrottlingException", KMS_RETRY },      { 500, "KMSInternalException", KMS_RETRY },
+	{ 503, "", KMS_RETRY },                         { 429, "", KMS_RETRY },
+	{ 400, "DependencyTimeoutException", KMS_RETRY }, { 400, "KeyUnavailableException", KMS_RETRY },
+	{ 400, "ExpiredTokenException", KMS_REFRESH },  { 400, "AccessDeniedException", KMS_FATAL },
+	{ 400, "NotFoundException", KMS_FATAL },        { 400, "DisabledException", KMS_FATAL },
+	{ 400, "KMSInvalidStateException", KMS_FATAL }, { 400, "InvalidKeyUsageException", KMS_FATAL },
+	{ 400, "ValidationException", KMS_FATAL },      { 400, "InvalidSignatureException", KMS_FATAL },
+	{ 400, "UnrecognizedClientException", KMS_FATAL }, { 400, "IncompleteSignatureException", KMS_FATAL },
+};
+
+ParameterizedTestParameters(kms, classifies_errors_as_the_spec_says)
+{
+	return cr_make_param_array(struct klass, klasses, sizeof klasses / sizeof klasses[0]);
+}
+
+ParameterizedTest(struct klass *k, kms, classifies_errors_as_the_spec_says)
+{
+	cr_expect_eq((int)kms_classify(k->status, k->type), k->expect, "%ld %s", k->status, k->type);
+}
