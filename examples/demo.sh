@@ -1,0 +1,61 @@
+#!/bin/sh
+# The whole flow on examples/: prep (offline) -> sign (loopback KMS endpoint)
+# -> assemble -> verify. Run by `make demo`; BIN names the tools' directory.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${BIN:-$top/build/bin}
+PATH=$BIN:$PATH
+out=$top/demo-out
+rm -rf "$out"
+mkdir -p "$out/kms" "$out/release/keys" "$out/release/inputs"
+step() { printf '\n== %s\n' "$*"; }
+
+step "Signing host: 8 P-256 keys held by the loopback KMS endpoint (they never leave it)"
+keyargs=""
+for i in 0 1 2 3 4 5 6 7; do
+	openssl ecparam -name prime256v1 -genkey -noout -out "$out/kms/k$i.pem" 2>/dev/null
+	keyargs="$keyargs --key stm32-k$i=$out/kms/k$i.pem"
+done
+# shellcheck disable=SC2086
+/usr/bin/python3 "$top/tests/tools/kms_server.py" --cert-dir "$out/kms" $keyargs > "$out/kms/ready" &
+server=$!
+trap 'kill $server 2>/dev/null' EXIT INT TERM
+for _ in $(seq 50); do grep -q READY "$out/kms/ready" 2>/dev/null && break; sleep 0.1; done
+port=$(awk '{print $2}' "$out/kms/ready")
+export AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
+export AWS_REGION=us-east-1 AWS_ENDPOINT_URL_KMS="https://127.0.0.1:$port"
+export AWS_CA_BUNDLE="$out/kms/kms-cert.pem" AWS_EC2_METADATA_DISABLED=true
+echo "endpoint $AWS_ENDPOINT_URL_KMS (every request's SigV4 is checked with botocore)"
+
+step "Signing host: export the public keys to carry to the build host"
+for i in 0 1 2 3 4 5 6 7; do
+	kms-sign-digest -q pubkey "awskms:///alias/stm32-k$i" -o "$out/release/keys/k$i.pub.pem"
+done
+ls "$out/release/keys"
+
+step "Build host: the key table and the OTP value to fuse (MP25: words 144-151)"
+stm32-prep keys --soc stm32mp25 $(for i in 0 1 2 3 4 5 6 7; do printf -- '--pubkey %s ' "$out/release/keys/k$i.pub.pem"; done) \
+	-o "$out/publicKeysHashHashes.bin" 2>/dev/null | grep -E '^(Header|Table hash|OTP words|  fuse)'
+stm32-prep keys --soc stm32mp15 --pubkey "$out/release/keys/k0.pub.pem" -o "$out/mp15-otp.bin" >/dev/null
+
+step "Build host (offline): prepare every image of the release"
+cp "$top/examples/release.yaml" "$out/release/"
+cp "$top"/tests/vectors/stm32/*.stm32 "$out/release/inputs/"
+stm32-prep --release "$out/release/release.yaml" --out-dir "$out/prepared"
+
+step "Signing host: review, then sign the manifest's digests (no firmware crosses)"
+kms-sign-digest --review "$out/prepared/manifest.yaml"
+kms-sign-digest "$out/prepared/manifest.yaml" -o "$out/prepared/signatures.yaml" --jobs 8
+
+step "Build host: inject and verify every image as the boot ROM will"
+stm32-assemble "$out/prepared/manifest.yaml" "$out/prepared/signatures.yaml" --out-dir "$out/signed"
+
+step "Verification table (stm32-inspect against the OTP values to fuse)"
+for f in "$out"/signed/*.stm32; do
+	case $f in *mp157*) otp="--otp $out/mp15-otp.bin" ;; *) otp="--otp $out/publicKeysHashHashes.bin" ;; esac
+	# shellcheck disable=SC2086
+	verdict=$(stm32-inspect $otp "$f" | sed -n 's/.*ROM verdict: *//p')
+	printf '%-28s %s\n' "$(basename "$f")" "$verdict"
+done
+echo
+echo "demo: every image verified; outputs in $out"
