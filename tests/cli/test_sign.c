@@ -201,7 +201,7 @@ Test(kms_sign, expired_token_is_refreshed_once, .init = start, .fini = stop)
 Test(kms_sign, verbose_output_holds_no_secret, .init = start, .fini = stop)
 {
 	make_release(3, 1, "awskms:///alias/k1");
-	kms_control(&srv, "{\"throttle\": 0.5}");
+	kms_control(&srv, "{\"throttle_first\": 2}");
 	struct run r = run_cmd("%s export AWS_SESSION_TOKEN=TOKEN-SECRET-abc123; cd %s && "
 			       "kms-sign-digest -v -v out/manifest.yaml -o out/sigs.yaml", srv.env, dir);
 	cr_expect_eq(r.code, 0, "%s", r.err);
@@ -210,6 +210,7 @@ Test(kms_sign, verbose_output_holds_no_secret, .init = start, .fini = stop)
 	cr_expect_null(strstr(r.out, "TOKEN-SECRET-abc123"));
 	cr_expect_null(strstr(r.err, "TOKEN-SECRET-abc123"));
 	run_free(&r);
+	kms_control(&srv, "{\"throttle_first\": 2}");
 	r = run_cmd("%s cd %s && kms-sign-digest -v -v out/manifest.yaml -o out/sigs.yaml", srv.env, dir);
 	cr_expect_eq(r.code, 0, "%s", r.err);
 	cr_expect(strstr(r.err, "retrying") != NULL, "verbose shows retries: %s", r.err);

@@ -9,7 +9,8 @@ recomputed with botocore's own SigV4Auth (Debian python3-botocore, run with
 
 Test controls (not part of KMS): POST /_control with a JSON object of faults,
 GET /_stats for counters, POST /_reset to clear counters.
-Faults: throttle (share of requests answered ThrottlingException), error500
+Faults: throttle (share of requests answered ThrottlingException),
+throttle_first (that many requests throttled, then none), error500
 (share answered 500), latency_ms, reset (share of connections dropped without
 an answer), malformed (share answered with broken JSON), wrong_key (sign with
 another key than GetPublicKey shows), short_rs ("r", "s" or "both": every
@@ -225,6 +226,11 @@ class Handler(BaseHTTPRequestHandler):
                 st.count("throttled")
                 self.error(400, "ThrottlingException", "Rate exceeded")
                 return True
+        if int(f.get("throttle_first", 0) or 0) > 0:
+            f["throttle_first"] = int(f["throttle_first"]) - 1
+            st.count("throttled")
+            self.error(400, "ThrottlingException", "Rate exceeded")
+            return True
         if st.chance("throttle"):
             st.count("throttled")
             self.error(400, "ThrottlingException", "Rate exceeded")
