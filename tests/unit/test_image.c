@@ -186,3 +186,17 @@ Test(image_range, hashed_range_is_0x48_to_header_plus_length_for_every_row)
 		cr_expect_eq(e, (i == HDR_V10 ? 0x100 : 0x200) + 1000u, "row %s", stm32_layouts[i].name);
 	}
 }
+
+Test(checksum, word_wise_sum_equals_the_byte_sum_at_every_length_and_alignment)
+{
+	static uint8_t buf[5000];
+	for (size_t i = 0; i < sizeof buf; i++)
+		buf[i] = (uint8_t)(0xFF - (i * 7) % 3); /* mostly 0xFF: the worst case for the lanes */
+	for (size_t off = 0; off < 9; off++)
+		for (size_t n = 0; n + off <= sizeof buf; n += (n < 300 ? 1 : 997)) {
+			uint32_t want = 0x12345678;
+			for (size_t i = 0; i < n; i++)
+				want += buf[off + i];
+			cr_assert_eq(checksum_update(0x12345678, buf + off, n), want, "off %zu len %zu", off, n);
+		}
+}
