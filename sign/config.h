@@ -11,6 +11,8 @@ struct sign_config {
 	int verbose;
 	/* where verbose messages go (the library never prints); may be NULL */
 	void (*log)(const char *msg);
+	/* password of an encrypted PEM key (file: store only); may be NULL */
+	const char *key_password;
 };
 
 #endif

@@ -5,20 +5,21 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include "config.h"
 #include "keystore.h"
 
 static int file_open(struct keystore *ks, const struct sign_config *cfg, struct err *e)
 {
-	(void)cfg;
+	const char *password = cfg && cfg->key_password ? cfg->key_password : "";
 	const char *path = ks->uri + 5;
 	BIO *bio = BIO_new_file(path, "rb");
 	if (!bio)
 		return err_set(e, ERR_KEYSTORE, "%s: cannot open the key file", ks->uri);
-	EVP_PKEY *pk = PEM_read_bio_PrivateKey(bio, NULL, NULL, (void *)"");
+	EVP_PKEY *pk = PEM_read_bio_PrivateKey(bio, NULL, NULL, (void *)password);
 	BIO_free(bio);
 	ERR_clear_error();
 	if (!pk)
-		return err_set(e, ERR_KEYSTORE, "%s: not an unencrypted PEM private key", ks->uri);
+		return err_set(e, ERR_KEYSTORE, "%s: not a PEM private key, or its password is wrong", ks->uri);
 	ks->state = pk;
 	ks->dev_only = 1;
 	return 0;

@@ -1,0 +1,122 @@
+/* stm32-sign-compat: ST's signing-tool command line, signing through the
+ * same code as the two-phase tools. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/helpers/kms.h"
+#include "tests/helpers/testutil.h"
+
+static const char *dir;
+static struct kms_srv srv;
+
+static void start(void)
+{
+	dir = tmpdir_new();
+	char keys[512];
+	snprintf(keys, sizeof keys, "--key fsbl-k5=%s", fixture("fixtures/keys/k5.pem"));
+	cr_assert_eq(kms_start(&srv, dir, keys), 0);
+	/* the key directory as ST's KeyGen lays it out */
+	struct run r = run_cmd("cd %s && mkdir keys && for i in 0 1 2 3 4 5 6 7; do cp %s/k$i.pub.pem keys/publicKey0$i.pem; done && "
+			       "openssl ec -in %s/k5.pem -aes256 -passout pass:s3cret -out keys/privateKey05.pem 2>/dev/null && "
+			       "head -c 50000 /dev/urandom > payload.bin",
+			       dir, fixture("fixtures/keys"), fixture("fixtures/keys"));
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+}
+
+static void stop(void)
+{
+	kms_stop(&srv);
+	tmpdir_rm(dir);
+}
+
+#define PUBK "-pubk keys/publicKey00.pem keys/publicKey01.pem keys/publicKey02.pem keys/publicKey03.pem " \
+	     "keys/publicKey04.pem keys/publicKey05.pem keys/publicKey06.pem keys/publicKey07.pem"
+
+Test(compat, issue_command_line_verifies_with_the_header_bytes_of_the_two_phase_flow, .init = start, .fini = stop)
+{
+	struct run r = run_cmd(
+		"%s cd %s && "
+		"stm32-sign-compat -bin payload.bin " PUBK " -prvk file:%s/k5.pem -t fsbl -hv 2.2 -iv 3 "
+		"-la 0x0e002600 -ep 0x0e003000 -o out.stm32 && stm32-inspect out.stm32 | grep -q 'ROM verdict:       accepted' && "
+		"stm32-prep -q --header 2.2 --type fsbl --load 0x0e002600 --entry 0x0e003000 --image-version 3 "
+		"$(for i in 0 1 2 3 4 5 6 7; do printf -- '--pubkey keys/publicKey0%%s.pem ' $i; done) --key-index 5 "
+		"--key-uri awskms:///alias/fsbl-k5 payload.bin -o two.prepared.stm32 -m m.yaml && "
+		"kms-sign-digest -q m.yaml -o s.yaml && stm32-assemble -q m.yaml s.yaml --out-dir signed && "
+		"cmp -i 68 out.stm32 signed/two.stm32 && cmp -n 4 out.stm32 signed/two.stm32",
+		srv.env, dir, fixture("fixtures/keys"));
+	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
+	run_free(&r);
+}
+
+Test(compat, yocto_recipe_call_runs_unchanged_but_for_the_key, .init = start, .fini = stop)
+{
+	/* tf-a-stm32mp.inc: an unquoted $(ls ... | tr '\n' '\t') gives --public-key several words */
+	struct run r = run_cmd(
+		"%s cd %s && SIGN_TOOL=stm32-sign-compat && SIGN_KEY_PASS=unused && SIGN_TOOL_EXTRA='--header-version 2.2' && "
+		"cp %s tf-a-stm32mp257f-ev1-optee-sdcard.stm32 && "
+		"${SIGN_TOOL} -bin tf-a-stm32mp257f-ev1-optee-sdcard.stm32 -o tf-a-stm32mp257f-ev1-optee-sdcard_Signed.stm32 "
+		"--password ${SIGN_KEY_PASS} --public-key $(ls -1 keys/publicKey*.pem | tr '\\n' '\\t') "
+		"--private-key awskms:///alias/fsbl-k5 --type fsbl --silent ${SIGN_TOOL_EXTRA} && "
+		"stm32-inspect tf-a-stm32mp257f-ev1-optee-sdcard_Signed.stm32 > v.txt && grep -q 'accepted' v.txt && "
+		"grep -q 'Key index (pk_idx): 5 of 8' v.txt",
+		srv.env, dir, fixture("vectors/stm32/STM32MP257F-EV1_DDR_UTILITIES_A35_nopad_no_el3lnch.stm32"));
+	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
+	cr_expect_str_eq(r.out, "", "--silent prints nothing: %s", r.out);
+	run_free(&r);
+}
+
+Test(compat, encrypted_pem_key_with_password_as_st_recipes_use_it, .init = start, .fini = stop)
+{
+	struct run r = run_cmd("cd %s && stm32-sign-compat -bin payload.bin " PUBK " -prvk keys/privateKey05.pem "
+			       "-pwd s3cret -t fsbl -hv 2.2 -s -o o.stm32 && stm32-inspect o.stm32 | grep -q accepted", dir);
+	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
+	cr_expect_null(strstr(r.err, "s3cret"));
+	run_free(&r);
+	r = run_cmd("cd %s && stm32-sign-compat -bin payload.bin " PUBK " -prvk keys/privateKey05.pem -pwd badpass-42 -hv 2.2 -s -o o2.stm32", dir);
+	cr_expect_eq(r.code, 5, "%s", r.err);
+	cr_expect_null(strstr(r.err, "badpass-42"));
+	cr_expect_not(file_exists(pjoin(dir, "o2.stm32")));
+	run_free(&r);
+}
+
+Test(compat, unsupported_options_are_refused_by_name, .init = start, .fini = stop)
+{
+	struct run r = run_cmd("cd %s && stm32-sign-compat -bin payload.bin --enc-key k.bin --enc-dc 0x1 -hv 2.2 -o o.stm32", dir);
+	cr_expect_eq(r.code, 2);
+	cr_expect(strstr(r.err, "option --enc-key is not supported") != NULL, "%s", r.err);
+	run_free(&r);
+	r = run_cmd("cd %s && stm32-sign-compat -bin payload.bin -hv 2.3 -nk -o o.stm32", dir);
+	cr_expect_eq(r.code, 2);
+	cr_expect(strstr(r.err, "2.3 is not supported yet") != NULL, "%s", r.err);
+	run_free(&r);
+	r = run_cmd("cd %s && stm32-sign-compat -bin payload.bin -hv 2.2 -nk -of 0x80000003 -o o.stm32", dir);
+	cr_expect_eq(r.code, 2);
+	cr_expect(strstr(r.err, "--option-flags 0x80000003 differ") != NULL, "%s", r.err);
+	cr_expect_not(file_exists(pjoin(dir, "o.stm32")));
+	run_free(&r);
+}
+
+Test(compat, header_only_mp13_as_st_documents_it, .init = start, .fini = stop)
+{
+	/* ST: -bin in.bin -nk -of 0x80000000 -t fsbl -o out.stm32 -hv 2.0 */
+	struct run r = run_cmd("cd %s && stm32-sign-compat -bin payload.bin -nk -of 0x80000000 -t fsbl -o out.stm32 -hv 2.0 && "
+			       "stm32-prep -q --header 2.0 --type fsbl payload.bin -o prep.stm32 && cmp out.stm32 prep.stm32 && "
+			       "stm32-sign-compat -dump out.stm32", dir);
+	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.out, "Extension flags                : 0x80000000") != NULL, "%s", r.out);
+	cr_expect(strstr(r.out, "Header version                 : 2.0") != NULL, "%s", r.out);
+	run_free(&r);
+}
+
+Test(compat, private_key_not_in_the_public_keys_is_refused, .init = start, .fini = stop)
+{
+	struct run r = run_cmd("cd %s && stm32-sign-compat -bin payload.bin -pubk keys/publicKey00.pem keys/publicKey01.pem "
+			       "-prvk file:%s/k5.pem -hv 2.2 -s -o o.stm32", dir, fixture("fixtures/keys"));
+	cr_expect_eq(r.code, 1);
+	cr_expect(strstr(r.err, "is none of the 2 --public-key files") != NULL, "%s", r.err);
+	cr_expect_not(file_exists(pjoin(dir, "o.stm32")));
+	run_free(&r);
+}
