@@ -34,6 +34,20 @@ int manifest_id_valid(const char *id)
 	return 1;
 }
 
+int manifest_file_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > 200 || name[0] == '.' || name[0] == '-')
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-' || c == '+'))
+			return 0;
+	}
+	return 1;
+}
+
 const struct mf_image *manifest_find(const struct manifest *m, const char *id)
 {
 	for (size_t i = 0; i < m->n; i++)

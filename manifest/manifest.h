@@ -52,5 +52,7 @@ int manifest_parse(const uint8_t *buf, size_t len, const char *name, struct mani
 
 /* Image ids: 1-63 of [A-Za-z0-9._-], not starting with '.' or '-'. */
 int manifest_id_valid(const char *id);
+/* Plain file names (no directory): 1-200 of [A-Za-z0-9._+-], not starting with '.' or '-'. */
+int manifest_file_name_valid(const char *name);
 
 #endif

@@ -115,8 +115,9 @@ static int read_fields(struct rctx *R, const struct ynode *im, struct prep_spec 
 		return err_set(R->e, ERR_INPUT, "%s: align %u is above 65536", ctx, s->align);
 	if (!output[0])
 		snprintf(output, MF_PATH_MAX, "%s.prepared.stm32", s->id);
-	if (strchr(output, '/') || !manifest_id_valid(output))
-		return err_set(R->e, ERR_INPUT, "%s: output '%s' must be a plain file name", ctx, output);
+	if (!manifest_file_name_valid(output))
+		return err_set(R->e, ERR_INPUT, "%s: output '%s' must be a plain file name (1-200 of A-Z a-z 0-9 . _ + -)",
+			       ctx, output);
 	return 0;
 }
 
