@@ -177,6 +177,19 @@ static int read_root(const struct ynode *root, const char *name, struct sigdoc *
 	return 0;
 }
 
+int sigdoc_parse(const uint8_t *buf, size_t len, const char *name, struct sigdoc *d, struct err *e)
+{
+	sigdoc_init(d);
+	struct ynode *root = ytree_parse(buf, len, name, e);
+	if (!root)
+		return e->code;
+	int rc = read_root(root, name, d, e);
+	ytree_free(root);
+	if (rc)
+		sigdoc_free(d);
+	return rc;
+}
+
 int sigdoc_read(const char *path, struct sigdoc *d, struct err *e)
 {
 	sigdoc_init(d);
@@ -185,13 +198,7 @@ int sigdoc_read(const char *path, struct sigdoc *d, struct err *e)
 	int rc = file_read_all(path, YTREE_MAX_DOC, &buf, &len, e);
 	if (rc)
 		return rc;
-	struct ynode *root = ytree_parse(buf, len, path, e);
+	rc = sigdoc_parse(buf, len, path, d, e);
 	free(buf);
-	if (!root)
-		return e->code;
-	rc = read_root(root, path, d, e);
-	ytree_free(root);
-	if (rc)
-		sigdoc_free(d);
 	return rc;
 }

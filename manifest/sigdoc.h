@@ -36,6 +36,7 @@ int sigdoc_add(struct sigdoc *d, const struct sig_entry *s, struct err *e);
 const struct sig_entry *sigdoc_find(const struct sigdoc *d, const char *id);
 int sigdoc_write(const struct sigdoc *d, const char *path, struct err *e);
 int sigdoc_read(const char *path, struct sigdoc *d, struct err *e);
+int sigdoc_parse(const uint8_t *buf, size_t len, const char *name, struct sigdoc *d, struct err *e);
 
 /* A signature value as people paste it: hex or base64 of DER or raw r||s.
  * Normalises to fixed-width raw (no low-S rewriting). */

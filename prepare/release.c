@@ -182,24 +182,32 @@ static int read_root(struct rctx *R, const struct ynode *root, struct release *r
 	return 0;
 }
 
-int release_read(const char *path, struct release *r, struct err *e)
+int release_parse(const uint8_t *buf, size_t len, const char *path, struct release *r,
+		  struct err *e)
 {
 	memset(r, 0, sizeof *r);
 	struct rctx R = { .path = path, .e = e };
 	path_dirname(path, R.dir, sizeof R.dir);
-	uint8_t *buf;
-	size_t len;
-	int rc = file_read_all(path, YTREE_MAX_DOC, &buf, &len, e);
-	if (rc)
-		return rc;
 	struct ynode *root = ytree_parse(buf, len, path, e);
-	free(buf);
 	if (!root)
 		return e->code;
-	rc = read_root(&R, root, r);
+	int rc = read_root(&R, root, r);
 	ytree_free(root);
 	if (rc)
 		release_free(r);
+	return rc;
+}
+
+int release_read(const char *path, struct release *r, struct err *e)
+{
+	uint8_t *buf;
+	size_t len;
+	memset(r, 0, sizeof *r);
+	int rc = file_read_all(path, YTREE_MAX_DOC, &buf, &len, e);
+	if (rc)
+		return rc;
+	rc = release_parse(buf, len, path, r, e);
+	free(buf);
 	return rc;
 }
 

@@ -15,6 +15,9 @@ struct release {
 };
 
 int release_read(const char *path, struct release *r, struct err *e);
+/* path names the file in messages and anchors relative paths. */
+int release_parse(const uint8_t *buf, size_t len, const char *path, struct release *r,
+		  struct err *e);
 void release_free(struct release *r);
 
 #endif

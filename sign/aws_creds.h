@@ -35,6 +35,9 @@ struct aws_settings {
 };
 
 int aws_settings_load(struct aws_settings *s, struct err *e);
+/* Values of profile p->name from an INI text (credentials or config file). */
+int aws_profile_parse(const char *text, const char *name, struct aws_profile *p, int config_file,
+		      struct err *e);
 /* Resolve credentials through the chain. */
 int aws_creds_resolve(const struct aws_settings *s, struct aws_creds *c, struct err *e);
 /* True when credentials expire within margin seconds. */

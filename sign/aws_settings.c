@@ -7,7 +7,10 @@
 
 #include <ini.h>
 
+#include <unistd.h>
+
 #include "aws_creds.h"
+#include "common/fileio.h"
 
 static void copy(char *dst, size_t n, const char *src)
 {
@@ -55,17 +58,28 @@ static int on_ini(void *arg, const char *section, const char *name, const char *
 	return 1;
 }
 
+int aws_profile_parse(const char *text, const char *name, struct aws_profile *p, int config_file,
+		      struct err *e)
+{
+	struct ini_ctx c = { p, config_file };
+	int line = ini_parse_string(text, on_ini, &c);
+	if (line > 0)
+		return err_set(e, ERR_INPUT, "%s: line %d: not an INI line", name, line);
+	return 0;
+}
+
 static int load_file(const char *path, struct aws_profile *p, int config_file, struct err *e)
 {
-	FILE *f = fopen(path, "r");
-	if (!f)
+	uint8_t *text;
+	size_t len;
+	if (access(path, F_OK))
 		return 0; /* absent files are normal */
-	struct ini_ctx c = { p, config_file };
-	int line = ini_parse_file(f, on_ini, &c);
-	fclose(f);
-	if (line > 0)
-		return err_set(e, ERR_INPUT, "%s: line %d: not an INI line", path, line);
-	return 0;
+	int rc = file_read_all(path, 1u << 20, &text, &len, e);
+	if (rc)
+		return rc;
+	rc = aws_profile_parse((const char *)text, path, p, config_file, e);
+	free(text);
+	return rc;
 }
 
 int aws_settings_load(struct aws_settings *s, struct err *e)

@@ -50,6 +50,11 @@ int keystore_open(struct keystore *ks, const char *uri, const struct sign_config
 		  struct err *e);
 void keystore_close(struct keystore *ks);
 
+/* The checks of KMS answers (GetPublicKey, Sign), exposed for the fuzzers. */
+struct json_object;
+int awskms_key_answer(struct keystore *ks, struct json_object *r, struct err *e);
+int awskms_sign_answer(struct keystore *ks, struct json_object *r, struct ks_sig *out, struct err *e);
+
 extern const struct ks_ops ks_file_ops;
 extern const struct ks_ops ks_awskms_ops;
 extern const struct ks_ops ks_pkcs11_ops;

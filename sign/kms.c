@@ -110,7 +110,7 @@ enum kms_retry kms_classify(long status, const char *type)
 }
 
 /* Error type and message of a KMS answer; type keeps what follows the last '#'. */
-static void parse_error(const char *body, char *type, size_t tn, char *msg, size_t mn)
+void kms_parse_error(const char *body, char *type, size_t tn, char *msg, size_t mn)
 {
 	type[0] = msg[0] = '\0';
 	json_object *o = json_tokener_parse(body), *t = NULL, *m = NULL;
@@ -210,7 +210,7 @@ static int one_attempt(struct kms_client *k, CURL *h, const char *target, const 
 			rc = 1;
 		}
 	} else if (!rc) {
-		parse_error(buf_cstr(&rs.body), a->type, sizeof a->type, a->msg, sizeof a->msg);
+		kms_parse_error(buf_cstr(&rs.body), a->type, sizeof a->type, a->msg, sizeof a->msg);
 		rc = 1;
 	}
 	http_response_free(&rs);

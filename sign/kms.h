@@ -40,5 +40,7 @@ int kms_call(struct kms_client *k, CURL *h, const char *action, json_object *bod
 /* Classification of an error answer (exposed for tests). */
 enum kms_retry { KMS_FATAL, KMS_RETRY, KMS_REFRESH };
 enum kms_retry kms_classify(long status, const char *type);
+/* Type (after the last '#') and message of a KMS error answer. */
+void kms_parse_error(const char *body, char *type, size_t tn, char *msg, size_t mn);
 
 #endif

@@ -53,7 +53,7 @@ static int has_algorithm(json_object *o, const char *alg)
 	return 0;
 }
 
-static int check_key_answer(struct keystore *ks, json_object *r, struct err *e)
+int awskms_key_answer(struct keystore *ks, json_object *r, struct err *e)
 {
 	const char *spec = jstr(r, "KeySpec"), *usage = jstr(r, "KeyUsage");
 	const char *pub = jstr(r, "PublicKey"), *arn = jstr(r, "KeyId");
@@ -84,11 +84,24 @@ static int awskms_public_key(struct keystore *ks, struct err *e)
 	int rc = h ? kms_call(&a->client, h, "GetPublicKey", body, &r, e)
 		   : err_set(e, ERR_INTERNAL, "out of memory");
 	if (!rc)
-		rc = check_key_answer(ks, r, e);
+		rc = awskms_key_answer(ks, r, e);
 	json_object_put(body);
 	json_object_put(r);
 	if (h)
 		curl_easy_cleanup(h);
+	return rc;
+}
+
+int awskms_sign_answer(struct keystore *ks, json_object *r, struct ks_sig *out, struct err *e)
+{
+	const char *sig = jstr(r, "Signature"), *arn = jstr(r, "KeyId");
+	int rc = 0;
+	if (!sig || b64_decode(sig, out->der, sizeof out->der, &out->der_len))
+		rc = err_set(e, ERR_KEYSTORE, "%s: Sign answer has no base64 Signature", ks->uri);
+	if (!rc && (rc = ks_sig_from_der(out, e)))
+		err_prefix(e, "%s: Sign answer", ks->uri);
+	if (!rc)
+		snprintf(out->signer, sizeof out->signer, "%s", arn ? arn : ks->signer);
 	return rc;
 }
 
@@ -112,14 +125,8 @@ static int awskms_sign(struct keystore *ks, void *w, const uint8_t digest[32], s
 	json_object_object_add(body, "MessageType", json_object_new_string("DIGEST"));
 	json_object_object_add(body, "SigningAlgorithm", json_object_new_string("ECDSA_SHA_256"));
 	int rc = kms_call(&a->client, w, "Sign", body, &r, e);
-	const char *sig = rc ? NULL : jstr(r, "Signature");
-	const char *arn = rc ? NULL : jstr(r, "KeyId");
-	if (!rc && (!sig || b64_decode(sig, out->der, sizeof out->der, &out->der_len)))
-		rc = err_set(e, ERR_KEYSTORE, "%s: Sign answer has no base64 Signature", ks->uri);
-	if (!rc && (rc = ks_sig_from_der(out, e)))
-		err_prefix(e, "%s: Sign answer", ks->uri);
 	if (!rc)
-		snprintf(out->signer, sizeof out->signer, "%s", arn ? arn : ks->signer);
+		rc = awskms_sign_answer(ks, r, out, e);
 	json_object_put(body);
 	json_object_put(r);
 	return rc;

@@ -1,0 +1,29 @@
+/* libFuzzer: DER signatures and signature values as people paste them. */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/ecdsa.h"
+#include "manifest/sigdoc.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	uint8_t raw[ECC_RAW_SIG], der[ECC_DER_SIG_MAX];
+	size_t len;
+	struct err e;
+	if (!sig_der_to_raw(data, size, raw, &e)) {
+		/* what converts must convert back to the same DER */
+		if (!sig_raw_to_der(raw, der, sizeof der, &len, &e) && (len != size || memcmp(der, data, size)))
+			abort();
+	}
+	char *text = malloc(size + 1);
+	if (!text)
+		return 0;
+	memcpy(text, data, size);
+	text[size] = '\0';
+	sig_parse_any(text, raw, &e);
+	free(text);
+	return 0;
+}
