@@ -150,6 +150,7 @@ int asm_build(struct asm_item *it, const struct asm_opts *o, struct err *e)
 			close(in);
 		return err_set(e, ERR_IO, "image %s: %s: %s", it->im->id, it->input, strerror(errno));
 	}
+	atomic_remove_stale(it->output);
 	int rc = atomic_open(&it->af, it->output, e);
 	if (!rc && (rc = copy_with_signature(in, it->af.fd, it->sig->raw, (uint64_t)st.st_size, e)))
 		err_prefix(e, "image %s: %s", it->im->id, it->output);

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,6 +206,19 @@ void atomic_abort(struct atomic_file *af)
 	if (af->tmp[0])
 		unlink(af->tmp);
 	af->tmp[0] = '\0';
+}
+
+void atomic_remove_stale(const char *path)
+{
+	char dir[4096], pattern[4300];
+	path_dirname(path, dir, sizeof dir);
+	if ((size_t)snprintf(pattern, sizeof pattern, "%s/.%s.??????", dir, path_basename(path)) >= sizeof pattern)
+		return;
+	glob_t g;
+	if (glob(pattern, GLOB_NOSORT, NULL, &g) == 0)
+		for (size_t i = 0; i < g.gl_pathc; i++)
+			unlink(g.gl_pathv[i]);
+	globfree(&g);
 }
 
 int file_write_atomic(const char *path, const void *buf, size_t len, struct err *e)

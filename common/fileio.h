@@ -32,6 +32,8 @@ int atomic_close(struct atomic_file *af, struct err *e);
 int atomic_rename(struct atomic_file *af, struct err *e);
 /* Remove the temporary file; safe after a commit or on a closed file. */
 void atomic_abort(struct atomic_file *af);
+/* Remove temporary files a killed run left for this path (".NAME.XXXXXX"). */
+void atomic_remove_stale(const char *path);
 
 /* Write a whole buffer atomically. */
 int file_write_atomic(const char *path, const void *buf, size_t len, struct err *e);

@@ -43,6 +43,7 @@ static int prepare_all(const struct release *rel, const char *dir, struct atomic
 		progress(i + 1, rel->n, s->id);
 		if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, rel->outputs[i]) >= sizeof path)
 			return err_set(e, ERR_USAGE, "%s: path too long", dir);
+		atomic_remove_stale(path);
 		if ((rc = atomic_open(&afs[i], path, e)))
 			return rc;
 		if ((rc = prep_image(s, &afs[i], &res[i], e)) || (rc = atomic_close(&afs[i], e)))

@@ -1,4 +1,5 @@
 /* The verbs of kms-sign-digest: sign a manifest, export a public key. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,19 +107,68 @@ static int check_keys(const struct manifest *m, struct stores *s, struct err *e)
 	return 0;
 }
 
+/* The journal: one line per signature, appended with write() the moment it
+ * arrives ("id digest der-base64 signer"), so a killed run loses nothing it
+ * was paid for; --resume reads it back. A torn last line is ignored. */
+static void journal_path(const char *output, char *out, size_t n)
+{
+	snprintf(out, n, "%s.journal", output);
+}
+
+static int journal_read(const char *path, const struct manifest *m, struct sigdoc *prev)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	char line[2048];
+	int n = 0;
+	while (fgets(line, sizeof line, f)) {
+		char id[MF_ID_MAX], digest[65], der[256], signer[MF_URI_MAX];
+		struct sig_entry s;
+		const struct mf_image *im;
+		memset(&s, 0, sizeof s);
+		if (sscanf(line, "%63s %64s %255s %511s", id, digest, der, signer) != 4 || !(im = manifest_find(m, id)) ||
+		    hex_decode_exact(digest, s.digest, 32) || sig_parse_any(der, s.raw, NULL) ||
+		    b64_decode(der, s.der, sizeof s.der, &s.der_len))
+			continue;
+		snprintf(s.id, sizeof s.id, "%s", id);
+		snprintf(s.signer, sizeof s.signer, "%s", signer);
+		uri_redact(im->key_uri, s.key_uri, sizeof s.key_uri);
+		memcpy(s.public_key, im->key.xy, ECC_XY);
+		if (!sigdoc_find(prev, id) && !sigdoc_add(prev, &s, NULL))
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
 /* --resume: keep the signatures of a previous run that still verify. */
 static int load_previous(const char *path, const struct manifest *m, struct sigdoc *prev,
 			 struct err *e)
 {
+	char jpath[4200];
 	sigdoc_init(prev);
-	if (access(path, F_OK))
-		return 0;
-	int rc = sigdoc_read(path, prev, e);
-	if (rc)
-		return rc;
-	if (memcmp(prev->manifest_sha256, m->sha256, 32))
-		return err_set(e, ERR_INPUT, "%s answers another manifest: cannot resume from it", path);
+	journal_path(path, jpath, sizeof jpath);
+	if (!access(path, F_OK)) {
+		int rc = sigdoc_read(path, prev, e);
+		if (rc)
+			return rc;
+		if (memcmp(prev->manifest_sha256, m->sha256, 32))
+			return err_set(e, ERR_INPUT, "%s answers another manifest: cannot resume from it", path);
+	}
+	journal_read(jpath, m, prev);
 	return 0;
+}
+
+/* Without --resume, a journal of paid signatures is never thrown away silently. */
+static int refuse_unfinished(const char *output, struct err *e)
+{
+	char jpath[4200];
+	journal_path(output, jpath, sizeof jpath);
+	if (access(jpath, F_OK))
+		return 0;
+	return err_set(e, ERR_USAGE, "%s holds signatures of an interrupted run: add --resume to keep them "
+				     "(or delete it to sign everything again)", jpath);
 }
 
 static int previous_ok(const struct sigdoc *prev, const struct mf_image *im, struct sig_entry *out)
@@ -135,7 +185,7 @@ struct run {
 	const struct sign_opts *o;
 	const struct manifest *m;
 	struct sign_task *tasks;
-	time_t last_checkpoint;
+	int journal;
 };
 
 static void collect(const struct run *r, struct sigdoc *d, struct err *e)
@@ -149,23 +199,19 @@ static void collect(const struct run *r, struct sigdoc *d, struct err *e)
 	d->complete = d->n == r->m->n;
 }
 
-/* Every second, the signatures so far go to disk (complete: false), so a
- * killed run loses nothing that was paid for; --resume continues it. */
-static void checkpoint(struct engine *en, void *arg)
+static void journal_append(struct engine *en, const struct sign_task *t, void *arg)
 {
 	struct run *r = arg;
-	time_t now = time(NULL);
+	char digest[65], der[4 * ((ECC_DER_SIG_MAX + 2) / 3) + 1], line[2048];
 	if (isatty(STDERR_FILENO) && !r->o->quiet)
 		fprintf(stderr, "\rsigned %zu/%zu", en->done, en->n);
-	if (now == r->last_checkpoint)
+	if (r->journal < 0)
 		return;
-	r->last_checkpoint = now;
-	struct sigdoc d;
-	struct err e = { 0 };
-	collect(r, &d, &e);
-	if (!d.complete)
-		sigdoc_write(&d, r->o->output, &e);
-	sigdoc_free(&d);
+	hex_encode(t->result.digest, 32, digest);
+	b64_encode(t->result.der, t->result.der_len, der);
+	int n = snprintf(line, sizeof line, "%s %s %s %s\n", t->result.id, digest, der, t->result.signer);
+	if (n > 0 && (size_t)n < sizeof line && fd_write_all(r->journal, line, (size_t)n))
+		r->journal = -1; /* the batch goes on; the final document still holds everything */
 }
 
 static void print_summary(const struct run *r, const struct sigdoc *d, size_t resumed)
@@ -205,12 +251,19 @@ static int sign_all(struct run *r, struct stores *s, const struct sigdoc *prev, 
 			resumed++;
 		}
 	}
+	char jpath[4200];
+	journal_path(r->o->output, jpath, sizeof jpath);
+	r->journal = open(jpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	struct engine en = { .tasks = r->tasks, .n = r->m->n, .stores = s->ks, .nstores = s->n,
-			     .jobs = r->o->cfg.jobs, .on_signed = checkpoint, .arg = r };
+			     .jobs = r->o->cfg.jobs, .on_signed = journal_append, .arg = r };
 	int rc = engine_run(&en);
 	struct sigdoc d;
 	collect(r, &d, e);
 	int wrc = sigdoc_write(&d, r->o->output, e);
+	if (r->journal >= 0)
+		close(r->journal);
+	if (!wrc && d.complete)
+		unlink(jpath); /* everything is in the document now */
 	if (!rc && !wrc)
 		print_summary(r, &d, resumed);
 	sigdoc_free(&d);
@@ -241,7 +294,7 @@ int cmd_sign(struct sign_opts *o)
 		return 0;
 	}
 	sigdoc_init(&prev);
-	int rc = o->resume ? load_previous(o->output, &m, &prev, &e) : 0;
+	int rc = o->resume ? load_previous(o->output, &m, &prev, &e) : refuse_unfinished(o->output, &e);
 	if (!rc)
 		rc = open_stores(&m, &o->cfg, &s, &e);
 	if (!rc)

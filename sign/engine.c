@@ -58,7 +58,7 @@ static void finish(struct engine *en, struct sign_task *t, int rc)
 		t->state = 1;
 		en->done++;
 		if (en->on_signed)
-			en->on_signed(en, en->arg);
+			en->on_signed(en, t, en->arg);
 	}
 	pthread_mutex_unlock(&en->mu);
 }

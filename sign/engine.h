@@ -22,8 +22,8 @@ struct engine {
 	struct keystore *stores;
 	size_t nstores;
 	int jobs;
-	/* called under the engine lock after each signature (checkpoints) */
-	void (*on_signed)(struct engine *en, void *arg);
+	/* called under the engine lock after each signature (the journal) */
+	void (*on_signed)(struct engine *en, const struct sign_task *t, void *arg);
 	void *arg;
 	/* private */
 	pthread_mutex_t mu;
