@@ -1,0 +1,226 @@
+#!/usr/bin/python3
+"""make bench: measure the toolchain against peers and physical limits in one run.
+
+Prints one markdown table and writes it, with the machine description, to
+bench/RESULTS.md. Never part of make test. Installs awscli (Debian) if missing.
+"""
+import json
+import os
+import platform
+import re
+import shutil
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.environ.get("BIN", os.path.join(TOP, "build", "bin"))
+OUT = os.path.join(TOP, "bench", "out")
+KEYS = os.path.join(TOP, "tests", "fixtures", "keys")
+GIB = 1 << 30
+ROWS = []
+
+
+def sh(cmd, env=None, check=True):
+    t = time.monotonic()
+    p = subprocess.run(cmd, shell=True, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    dt = time.monotonic() - t
+    if check and p.returncode != 0:
+        sys.exit("bench: command failed: %s\n%s%s" % (cmd, p.stdout[-2000:], p.stderr[-2000:]))
+    return dt, p
+
+
+def timed(cmd, runs=3, env=None, setup=None):
+    times = []
+    for _ in range(runs):
+        if setup:
+            sh(setup, env=env)
+        dt, _ = sh(cmd, env=env)
+        times.append(dt)
+    return statistics.median(times), (max(times) - min(times)) if len(times) > 1 else 0.0
+
+
+def peak_rss_kib(cmd, env=None):
+    _, p = sh("/usr/bin/time -v " + cmd, env=env)
+    return int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", p.stderr).group(1))
+
+
+def row(section, what, measured, reference, ratio, target, verdict):
+    ROWS.append((section, what, measured, reference, ratio, target, verdict))
+    print("| %s | %s | %s | %s | %s | %s | %s |" % ROWS[-1], flush=True)
+
+
+def ensure_awscli():
+    if shutil.which("aws"):
+        return True
+    if os.geteuid() == 0:
+        print("bench: installing awscli (Debian) for the CLI comparison", flush=True)
+        sh("apt-get install -y -qq awscli >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq awscli >/dev/null)", check=False)
+    return bool(shutil.which("aws"))
+
+
+def machine():
+    cpu = "?"
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem = int(open("/proc/meminfo").readline().split()[1]) // (1 << 20)
+    ossl = subprocess.run("openssl version", shell=True, capture_output=True, text=True).stdout.strip()
+    return "%s, %d cores, %d GiB, Linux %s, %s" % (cpu, os.cpu_count(), mem, platform.release(), ossl)
+
+
+# ---------------------------------------------------------------- 1 and 2
+def hashing_and_memory():
+    big = os.path.join(OUT, "payload-1g.bin")
+    if not os.path.exists(big) or os.path.getsize(big) != GIB:
+        sh("head -c %d /dev/urandom > %s" % (GIB, big))
+    prep = "%s/stm32-prep -q --soc stm32mp25 --pubkey %s/k1.pub.pem --key-uri file:%s/k1.pem %s -o %s/big.prepared.stm32 -m %s/big.yaml" % (
+        BIN, KEYS, KEYS, big, OUT, OUT)
+    t_ossl, s_ossl = timed("openssl dgst -sha256 %s" % big)
+    t_prep, s_prep = timed(prep)
+    t_insp, s_insp = timed("%s/stm32-inspect %s/big.prepared.stm32" % (BIN, OUT))
+    gbs = lambda t: "%.2f GB/s" % (GIB / t / 1e9)
+    row("1 hashing", "openssl dgst -sha256, 1 GiB (the SHA-256 limit)", "%.2f s (+-%.2f)" % (t_ossl, s_ossl / 2), gbs(t_ossl), "1.00", "-", "reference")
+    ratio = t_ossl / t_prep
+    row("1 hashing", "stm32-prep, 1 GiB payload -> prepared image", "%.2f s (+-%.2f)" % (t_prep, s_prep / 2), gbs(t_prep), "%.2f" % ratio, ">= 0.9",
+        "met" if ratio >= 0.9 else "MISSED: prep also writes and fsyncs a 1 GiB copy and hashes it twice "
+        "(digest + file_sha256); openssl only reads")
+    ratio_i = t_ossl / t_insp
+    row("1 hashing", "stm32-inspect, 1 GiB image (hash + checksum, no write)", "%.2f s (+-%.2f)" % (t_insp, s_insp / 2), gbs(t_insp), "%.2f" % ratio_i, ">= 0.9",
+        "met" if ratio_i >= 0.9 else "MISSED")
+    sh("%s/kms-sign-digest -q %s/big.yaml -o %s/big.sigs.yaml" % (BIN, OUT, OUT))
+    for name, cmd in (("stm32-prep", prep),
+                      ("stm32-assemble", "%s/stm32-assemble -q %s/big.yaml %s/big.sigs.yaml --out-dir %s/big-signed" % (BIN, OUT, OUT, OUT)),
+                      ("stm32-inspect", "%s/stm32-inspect %s/big-signed/big.stm32" % (BIN, OUT))):
+        kib = peak_rss_kib(cmd)
+        row("2 memory", "%s peak RSS, 1 GiB image" % name, "%.1f MiB" % (kib / 1024), "-", "-", "< 16 MiB",
+            "met" if kib < 16 * 1024 else "MISSED")
+    for f in ("big.prepared.stm32", "big-signed/big.stm32"):
+        os.unlink(os.path.join(OUT, f))
+
+
+# ---------------------------------------------------------------- 3
+def batch_offline():
+    d = os.path.join(OUT, "batch")
+    shutil.rmtree(d, ignore_errors=True)
+    os.makedirs(os.path.join(d, "in"))
+    sh("cp %s/k0.pub.pem %s/k1.pub.pem %s/" % (KEYS, KEYS, d))
+    with open(os.path.join(d, "release.yaml"), "w") as f:
+        f.write("format: stm32-release/1\nkeysets:\n  k: [k0.pub.pem, k1.pub.pem]\nimages:\n")
+        for i in range(1000):
+            f.write("  - {id: img%04d, input: in/p%04d.bin, soc: stm32mp25, keyset: k, key_index: 1, key_uri: 'file:%s/k1.pem'}\n" % (i, i, KEYS))
+    sh("cd %s/in && head -c %d /dev/urandom | split -b 262144 -d -a 4 - p && for f in p????; do mv $f $f.bin; done" % (d, 1000 * 262144))
+    t_prep, s_prep = timed("rm -rf %s/out && %s/stm32-prep -q --release %s/release.yaml --out-dir %s/out" % (d, BIN, d, d))
+    sh("%s/kms-sign-digest -q --jobs 8 %s/out/manifest.yaml -o %s/out/sigs.yaml" % (BIN, d, d))
+    t_asm, s_asm = timed("rm -rf %s/signed && %s/stm32-assemble -q %s/out/manifest.yaml %s/out/sigs.yaml --out-dir %s/signed" % (d, BIN, d, d, d))
+    t_floor, s_floor = timed("for f in %s/in/*.bin; do openssl dgst -sha256 $f >/dev/null; done" % d)
+    row("3 batch offline", "openssl dgst, one process per image (script floor), 1000 x 256 KiB", "%.2f s (+-%.2f)" % (t_floor, s_floor / 2),
+        "%.2f ms/image" % (t_floor), "1.00", "-", "reference")
+    row("3 batch offline", "stm32-prep --release, 1000 x 256 KiB", "%.2f s (+-%.2f)" % (t_prep, s_prep / 2), "%.2f ms/image" % t_prep,
+        "%.2f" % (t_floor / t_prep), "faster than the floor", "met" if t_prep < t_floor else "MISSED: writes and fsyncs 1000 files")
+    row("3 batch offline", "stm32-assemble, 1000 x 256 KiB", "%.2f s (+-%.2f)" % (t_asm, s_asm / 2), "%.2f ms/image" % t_asm,
+        "%.2f" % (t_floor / t_asm), "faster than the floor", "met" if t_asm < t_floor else "MISSED: verifies (3 hashes, ECDSA) and fsyncs each")
+
+
+# ---------------------------------------------------------------- 4 and 5
+class Server:
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="bench-kms-")
+        self.p = subprocess.Popen(["/usr/bin/python3", os.path.join(TOP, "tests", "tools", "kms_server.py"),
+                                   "--cert-dir", self.dir, "--key", "k1=%s/k1.pem" % KEYS],
+                                  stdout=subprocess.PIPE, text=True)
+        self.port = int(self.p.stdout.readline().split()[1])
+        self.ctx = ssl.create_default_context(cafile=os.path.join(self.dir, "kms-cert.pem"))
+        self.env = dict(os.environ, AWS_ACCESS_KEY_ID="AKIDEXAMPLE",
+                        AWS_SECRET_ACCESS_KEY="wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", AWS_REGION="us-east-1",
+                        AWS_ENDPOINT_URL_KMS="https://127.0.0.1:%d" % self.port,
+                        AWS_CA_BUNDLE=os.path.join(self.dir, "kms-cert.pem"), AWS_EC2_METADATA_DISABLED="true")
+
+    def call(self, path, body=None):
+        req = urllib.request.Request("https://127.0.0.1:%d%s" % (self.port, path), data=body)
+        return json.loads(urllib.request.urlopen(req, context=self.ctx).read() or b"{}")
+
+    def control(self, faults):
+        self.call("/_control", json.dumps(faults).encode())
+        self.call("/_reset", b"{}")
+
+    def stats(self):
+        return self.call("/_stats")
+
+    def stop(self):
+        self.p.terminate()
+        self.p.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def signing():
+    d = os.path.join(OUT, "batch")
+    manifest = "%s/out/manifest.yaml" % d
+    sh("sed -i 's|file:%s/k1.pem|awskms:///alias/k1|' %s/release.yaml && rm -rf %s/out && %s/stm32-prep -q --release %s/release.yaml --out-dir %s/out"
+       % (KEYS, d, d, BIN, d, d))
+    srv = Server()
+    try:
+        srv.control({"latency_ms": 50})
+        results = {}
+        for jobs in (1, 8, 32, 64):
+            runs = 1 if jobs == 1 else 3
+            times = []
+            for _ in range(runs):
+                srv.control({"latency_ms": 50})
+                dt, _ = sh("%s/kms-sign-digest -q --jobs %d --max-rate 100000 %s -o %s/sigs-%d.yaml" % (BIN, jobs, manifest, OUT, jobs), env=srv.env)
+                times.append(dt)
+            st = srv.stats()
+            t = statistics.median(times)
+            bound = 1000 * 0.05 / jobs
+            results[jobs] = t
+            within = t <= bound * 1.10
+            row("4 batch signing", "kms-sign-digest, 1000 digests, 50 ms latency, --jobs %d" % jobs,
+                "%.2f s (+-%.2f, %d run%s)" % (t, (max(times) - min(times)) / 2, runs, "s" if runs > 1 else ""),
+                "bound %.2f s; %d TLS connections" % (bound, st["connections"]), "%.2f of bound" % (t / bound),
+                "within 10%% of bound" if jobs == 32 else "-",
+                ("met" if within else "MISSED: per-request overhead of the Python loopback endpoint and TLS") if jobs == 32 else ("within 10%" if within else "%.0f%% over" % ((t / bound - 1) * 100)))
+        if ensure_awscli():
+            srv.control({"latency_ms": 50})
+            digest = os.path.join(OUT, "digest.bin")
+            open(digest, "wb").write(os.urandom(32))
+            dt, _ = sh("for i in $(seq 50); do aws kms sign --endpoint-url https://127.0.0.1:%d --key-id alias/k1 --message fileb://%s "
+                       "--message-type DIGEST --signing-algorithm ECDSA_SHA_256 --output text --query KeyId >/dev/null; done" % (srv.port, digest), env=srv.env)
+            scaled = dt / 50 * 1000
+            speedup = scaled / results[32]
+            row("4 batch signing", "aws kms sign, one CLI call per digest (50 timed, x20)", "%.1f s for 1000 (%.2f s/call)" % (scaled, dt / 50),
+                "-", "%.0fx slower than --jobs 32" % speedup, "> 100x", "met" if speedup > 100 else "MISSED: %.0fx" % speedup)
+        else:
+            row("4 batch signing", "aws kms sign loop", "not measured", "-", "-", "> 100x", "MISSED: awscli could not be installed")
+        for label, rate in (("client unaware of the limit (--max-rate 100000)", 100000), ("client rate-limited (--max-rate 190)", 190)):
+            srv.control({"rate_limit": 200})
+            dt, _ = sh("%s/kms-sign-digest -q --jobs 32 --max-rate %d --max-attempts 60 %s -o %s/sigs-thr.yaml" % (BIN, rate, manifest, OUT), env=srv.env)
+            st = srv.stats()
+            row("5 throttled signing", "1000 digests, endpoint throttles above 200 Sign/s, %s" % label, "%.2f s" % dt,
+                "bound %.2f s" % (1000 / 200.0), "%.2f of bound" % (dt / 5.0), "-", "%d throttled answers retried" % st["throttled"])
+    finally:
+        srv.stop()
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    header = ["| section | what | measured (median, +- half spread) | reference | ratio | target | verdict |",
+              "|---|---|---|---|---|---|---|"]
+    print("\n".join(header), flush=True)
+    hashing_and_memory()
+    batch_offline()
+    signing()
+    text = ["# Benchmark results", "", "Machine: " + machine(), "",
+            "Generated by `make bench` on %s. Medians of 3 runs unless noted; the spread is half of max - min." % time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+            ""] + header + ["| %s | %s | %s | %s | %s | %s | %s |" % r for r in ROWS]
+    with open(os.path.join(TOP, "bench", "RESULTS.md"), "w") as f:
+        f.write("\n".join(text) + "\n")
+    print("\nbench: table written to bench/RESULTS.md")
+
+
+if __name__ == "__main__":
+    main()
