@@ -83,7 +83,9 @@ def hashing_and_memory():
         BIN, KEYS, KEYS, big, OUT, OUT)
     t_ossl, s_ossl = timed("openssl dgst -sha256 %s" % big)
     t_prep, s_prep = timed(prep)
-    t_insp, s_insp = timed("%s/stm32-inspect %s/big.prepared.stm32" % (BIN, OUT))
+    sh("%s/kms-sign-digest -q %s/big.yaml -o %s/big.sigs.yaml" % (BIN, OUT, OUT))
+    sh("%s/stm32-assemble -q %s/big.yaml %s/big.sigs.yaml --out-dir %s/big-signed" % (BIN, OUT, OUT, OUT))
+    t_insp, s_insp = timed("%s/stm32-inspect %s/big-signed/big.stm32" % (BIN, OUT))
     gbs = lambda t: "%.2f GB/s" % (GIB / t / 1e9)
     row("1 hashing", "openssl dgst -sha256, 1 GiB (the SHA-256 limit)", "%.2f s (+-%.2f)" % (t_ossl, s_ossl / 2), gbs(t_ossl), "1.00", "-", "reference")
     ratio = t_ossl / t_prep
@@ -93,7 +95,6 @@ def hashing_and_memory():
     ratio_i = t_ossl / t_insp
     row("1 hashing", "stm32-inspect, 1 GiB image (hash + checksum, no write)", "%.2f s (+-%.2f)" % (t_insp, s_insp / 2), gbs(t_insp), "%.2f" % ratio_i, ">= 0.9",
         "met" if ratio_i >= 0.9 else "MISSED")
-    sh("%s/kms-sign-digest -q %s/big.yaml -o %s/big.sigs.yaml" % (BIN, OUT, OUT))
     for name, cmd in (("stm32-prep", prep),
                       ("stm32-assemble", "%s/stm32-assemble -q %s/big.yaml %s/big.sigs.yaml --out-dir %s/big-signed" % (BIN, OUT, OUT, OUT)),
                       ("stm32-inspect", "%s/stm32-inspect %s/big-signed/big.stm32" % (BIN, OUT))):

@@ -58,6 +58,26 @@ long fd_read_full(int fd, void *buf, size_t len)
 	return (long)got;
 }
 
+int fd_for_each_chunk(int fd, uint64_t off, uint64_t len, uint8_t *buf, size_t bufsz, chunk_fn fn,
+		      void *arg, struct err *e)
+{
+	while (len) {
+		size_t want = len < bufsz ? (size_t)len : bufsz;
+		ssize_t n = pread(fd, buf, want, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return err_set(e, ERR_IO, "read at 0x%llx failed%s%s", (unsigned long long)off,
+				       n < 0 ? ": " : " (file shrank)", n < 0 ? strerror(errno) : "");
+		int rc = fn(buf, (size_t)n, arg, e);
+		if (rc)
+			return rc;
+		off += (uint64_t)n;
+		len -= (uint64_t)n;
+	}
+	return 0;
+}
+
 int fd_write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

@@ -38,6 +38,12 @@ void atomic_remove_stale(const char *path);
 /* Write a whole buffer atomically. */
 int file_write_atomic(const char *path, const void *buf, size_t len, struct err *e);
 
+/* Read [off, off+len) of fd through buf (bufsz bytes) and hand each chunk to
+ * fn; stops at the first non-zero return. A short file is an i/o error. */
+typedef int (*chunk_fn)(const uint8_t *p, size_t n, void *arg, struct err *e);
+int fd_for_each_chunk(int fd, uint64_t off, uint64_t len, uint8_t *buf, size_t bufsz, chunk_fn fn,
+		      void *arg, struct err *e);
+
 /* Write all of len bytes at offset (pwrite loop). */
 int fd_pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
 int fd_write_all(int fd, const void *buf, size_t len);

@@ -35,6 +35,21 @@ uint32_t checksum_update(uint32_t sum, const uint8_t *p, size_t n)
 	return sum + (uint32_t)total;
 }
 
+struct hash_sum {
+	EVP_MD_CTX *md;   /* or NULL */
+	uint32_t *sum;    /* or NULL */
+};
+
+static int hash_sum_chunk(const uint8_t *p, size_t n, void *arg, struct err *e)
+{
+	struct hash_sum *hs = arg;
+	if (hs->md && !EVP_DigestUpdate(hs->md, p, n))
+		return err_set(e, ERR_INTERNAL, "SHA-256 failed");
+	if (hs->sum)
+		*hs->sum = checksum_update(*hs->sum, p, n);
+	return 0;
+}
+
 /* Stream [off, off+len) of fd through a SHA-256 context and an optional sum. */
 static int stream_range(int fd, uint64_t off, uint64_t len, EVP_MD_CTX *md,
 			uint32_t *sum, struct err *e)
@@ -42,24 +57,8 @@ static int stream_range(int fd, uint64_t off, uint64_t len, EVP_MD_CTX *md,
 	uint8_t *buf = malloc(STREAM_CHUNK);
 	if (!buf)
 		return err_set(e, ERR_INTERNAL, "out of memory");
-	int rc = 0;
-	while (len && !rc) {
-		size_t want = len < STREAM_CHUNK ? (size_t)len : STREAM_CHUNK;
-		ssize_t n = pread(fd, buf, want, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			rc = err_set(e, ERR_IO, "read at 0x%llx failed%s%s", (unsigned long long)off,
-				     n < 0 ? ": " : " (file shrank)", n < 0 ? strerror(errno) : "");
-			break;
-		}
-		if (md && !EVP_DigestUpdate(md, buf, (size_t)n))
-			rc = err_set(e, ERR_INTERNAL, "SHA-256 failed");
-		if (sum)
-			*sum = checksum_update(*sum, buf, (size_t)n);
-		off += (uint64_t)n;
-		len -= (uint64_t)n;
-	}
+	struct hash_sum hs = { md, sum };
+	int rc = fd_for_each_chunk(fd, off, len, buf, STREAM_CHUNK, hash_sum_chunk, &hs, e);
 	free(buf);
 	return rc;
 }

@@ -6,6 +6,7 @@
 #include <openssl/sha.h>
 
 #include "common/fileio.h"
+#include "common/vec.h"
 #include "ytree.h"
 #include "yout.h"
 
@@ -60,16 +61,8 @@ int manifest_add(struct manifest *m, const struct mf_image *img, struct err *e)
 {
 	if (manifest_find(m, img->id))
 		return err_set(e, ERR_INPUT, "duplicate image id '%s'", img->id);
-	if (m->n >= MANIFEST_MAX_IMAGES)
-		return err_set(e, ERR_INPUT, "more than %d images", MANIFEST_MAX_IMAGES);
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 16;
-		struct mf_image *p = realloc(m->images, cap * sizeof *p);
-		if (!p)
-			return err_set(e, ERR_INTERNAL, "out of memory");
-		m->images = p;
-		m->cap = cap;
-	}
+	if (vec_grow((void **)&m->images, &m->cap, m->n, sizeof *m->images, MANIFEST_MAX_IMAGES))
+		return err_set(e, ERR_INPUT, "more than %d images, or out of memory", MANIFEST_MAX_IMAGES);
 	m->images[m->n++] = *img;
 	return 0;
 }

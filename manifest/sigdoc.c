@@ -5,6 +5,7 @@
 
 #include "common/fileio.h"
 #include "common/hex.h"
+#include "common/vec.h"
 #include "ytree.h"
 #include "yout.h"
 
@@ -32,16 +33,8 @@ int sigdoc_add(struct sigdoc *d, const struct sig_entry *s, struct err *e)
 {
 	if (sigdoc_find(d, s->id))
 		return err_set(e, ERR_INPUT, "duplicate signature for image '%s'", s->id);
-	if (d->n >= MANIFEST_MAX_IMAGES)
-		return err_set(e, ERR_INPUT, "more than %d signatures", MANIFEST_MAX_IMAGES);
-	if (d->n == d->cap) {
-		size_t cap = d->cap ? d->cap * 2 : 16;
-		struct sig_entry *p = realloc(d->entries, cap * sizeof *p);
-		if (!p)
-			return err_set(e, ERR_INTERNAL, "out of memory");
-		d->entries = p;
-		d->cap = cap;
-	}
+	if (vec_grow((void **)&d->entries, &d->cap, d->n, sizeof *d->entries, MANIFEST_MAX_IMAGES))
+		return err_set(e, ERR_INPUT, "more than %d signatures, or out of memory", MANIFEST_MAX_IMAGES);
 	d->entries[d->n++] = *s;
 	return 0;
 }

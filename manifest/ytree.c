@@ -6,6 +6,7 @@
 #include <yaml.h>
 
 #include "common/hex.h"
+#include "common/vec.h"
 #include "common/num.h"
 
 struct loader {
@@ -44,14 +45,8 @@ void ytree_free(struct ynode *n)
 
 static int add_kid(struct loader *L, struct ynode *p, struct ynode *k)
 {
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 8;
-		struct ynode **kids = realloc(p->kids, cap * sizeof *kids);
-		if (!kids)
-			return err_set(L->e, ERR_INTERNAL, "out of memory");
-		p->kids = kids;
-		p->cap = cap;
-	}
+	if (vec_grow((void **)&p->kids, &p->cap, p->n, sizeof *p->kids, 2 * YTREE_MAX_NODES))
+		return err_set(L->e, ERR_INTERNAL, "out of memory");
 	p->kids[p->n++] = k;
 	return 0;
 }

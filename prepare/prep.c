@@ -99,32 +99,33 @@ static int setup_header(const struct prep_spec *s, const struct prep_input *in,
 	return 0;
 }
 
+static int sum_chunk(const uint8_t *p, size_t n, void *arg, struct err *e)
+{
+	(void)e;
+	uint32_t *sum = arg;
+	*sum = checksum_update(*sum, p, n);
+	return 0;
+}
+
 /* Pass 1: the checksum (a cheap sum) so that the header is final before the
  * file hash starts. */
 static int sum_payload(const struct prep_input *in, uint8_t *buf, uint32_t *sum, struct err *e)
 {
-	uint64_t off = in->payload_off, left = in->payload_len;
 	*sum = 0;
-	while (left) {
-		size_t want = left < STREAM_CHUNK ? (size_t)left : STREAM_CHUNK;
-		ssize_t n = pread(in->fd, buf, want, (off_t)off);
-		if (n <= 0)
-			return err_set(e, ERR_IO, "read failed at 0x%llx", (unsigned long long)off);
-		*sum = checksum_update(*sum, buf, (size_t)n);
-		off += (uint64_t)n;
-		left -= (uint64_t)n;
-	}
-	return 0;
+	return fd_for_each_chunk(in->fd, in->payload_off, in->payload_len, buf, STREAM_CHUNK,
+				 sum_chunk, sum, e);
 }
 
 struct two_hashes {
+	int fd;             /* the output */
 	EVP_MD_CTX *digest; /* the hashed range */
 	EVP_MD_CTX *file;   /* the whole output file */
 };
 
-static int emit(int fd, struct two_hashes *h, const uint8_t *p, size_t n, struct err *e)
+static int emit(const uint8_t *p, size_t n, void *arg, struct err *e)
 {
-	if (fd_write_all(fd, p, n))
+	struct two_hashes *h = arg;
+	if (fd_write_all(h->fd, p, n))
 		return err_set(e, ERR_IO, "write failed: %s", strerror(errno));
 	EVP_DigestUpdate(h->digest, p, n);
 	EVP_DigestUpdate(h->file, p, n);
@@ -132,23 +133,15 @@ static int emit(int fd, struct two_hashes *h, const uint8_t *p, size_t n, struct
 }
 
 /* Pass 2: copy the payload and alignment zeros into the output, hashing. */
-static int copy_payload(const struct prep_input *in, uint64_t pad, int out, uint8_t *buf,
+static int copy_payload(const struct prep_input *in, uint64_t pad, uint8_t *buf,
 			struct two_hashes *h, struct err *e)
 {
-	uint64_t off = in->payload_off, left = in->payload_len;
-	while (left) {
-		size_t want = left < STREAM_CHUNK ? (size_t)left : STREAM_CHUNK;
-		ssize_t n = pread(in->fd, buf, want, (off_t)off);
-		if (n <= 0)
-			return err_set(e, ERR_IO, "read failed at 0x%llx", (unsigned long long)off);
-		int rc = emit(out, h, buf, (size_t)n, e);
-		if (rc)
-			return rc;
-		off += (uint64_t)n;
-		left -= (uint64_t)n;
-	}
+	int rc = fd_for_each_chunk(in->fd, in->payload_off, in->payload_len, buf, STREAM_CHUNK,
+				   emit, h, e);
+	if (rc || !pad)
+		return rc;
 	memset(buf, 0, pad);
-	return pad ? emit(out, h, buf, (size_t)pad, e) : 0;
+	return emit(buf, (size_t)pad, h, e);
 }
 
 static int write_image(const struct prep_input *in, struct stm32_image *img, int out,
@@ -156,7 +149,7 @@ static int write_image(const struct prep_input *in, struct stm32_image *img, int
 {
 	uint8_t *buf = malloc(STREAM_CHUNK);
 	uint8_t hdr[STM32_MAX_HEADER];
-	struct two_hashes h = { EVP_MD_CTX_new(), EVP_MD_CTX_new() };
+	struct two_hashes h = { out, EVP_MD_CTX_new(), EVP_MD_CTX_new() };
 	int rc = 0;
 	if (!buf || !h.digest || !h.file || !EVP_DigestInit_ex(h.digest, EVP_sha256(), NULL) ||
 	    !EVP_DigestInit_ex(h.file, EVP_sha256(), NULL))
@@ -171,10 +164,10 @@ static int write_image(const struct prep_input *in, struct stm32_image *img, int
 		if (fd_write_all(out, hdr, r->range_start))
 			rc = err_set(e, ERR_IO, "write failed: %s", strerror(errno));
 		else
-			rc = emit(out, &h, hdr + r->range_start, img->header_size - r->range_start, e);
+			rc = emit(hdr + r->range_start, img->header_size - r->range_start, &h, e);
 	}
 	if (!rc)
-		rc = copy_payload(in, img->image_length - in->payload_len, out, buf, &h, e);
+		rc = copy_payload(in, img->image_length - in->payload_len, buf, &h, e);
 	if (!rc) {
 		EVP_DigestFinal_ex(h.digest, r->digest, NULL);
 		EVP_DigestFinal_ex(h.file, r->file_sha256, NULL);

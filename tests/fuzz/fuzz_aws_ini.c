@@ -3,17 +3,17 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+#include "fuzz_util.h"
 #include <string.h>
 
 #include "sign/aws_creds.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *text = malloc(size + 1);
+	char *text = fuzz_cstr(data, size);
 	if (!text)
 		return 0;
-	memcpy(text, data, size);
-	text[size] = '\0';
 	struct aws_profile p;
 	struct err e;
 	memset(&p, 0, sizeof p);

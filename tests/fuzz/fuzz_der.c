@@ -3,6 +3,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+#include "fuzz_util.h"
 #include <string.h>
 
 #include "common/ecdsa.h"
@@ -18,11 +20,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!sig_raw_to_der(raw, der, sizeof der, &len, &e) && (len != size || memcmp(der, data, size)))
 			abort();
 	}
-	char *text = malloc(size + 1);
+	char *text = fuzz_cstr(data, size);
 	if (!text)
 		return 0;
-	memcpy(text, data, size);
-	text[size] = '\0';
 	sig_parse_any(text, raw, &e);
 	free(text);
 	return 0;

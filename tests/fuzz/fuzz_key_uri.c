@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+#include "fuzz_util.h"
 #include <string.h>
 
 #include <p11-kit/uri.h>
@@ -15,11 +17,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *text = malloc(size + 1);
+	char *text = fuzz_cstr(data, size);
 	if (!text)
 		return 0;
-	memcpy(text, data, size);
-	text[size] = '\0';
 	char red[MF_URI_MAX + 64];
 	uri_redact(text, red, sizeof red);
 	/* after every pin-value= comes REDACTED, or the part of it that fit */

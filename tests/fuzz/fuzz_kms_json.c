@@ -3,6 +3,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+#include "fuzz_util.h"
 #include <string.h>
 
 #include <json-c/json.h>
@@ -12,11 +14,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *text = malloc(size + 1);
+	char *text = fuzz_cstr(data, size);
 	if (!text)
 		return 0;
-	memcpy(text, data, size);
-	text[size] = '\0';
 	char type[128], msg[512];
 	kms_parse_error(text, type, sizeof type, msg, sizeof msg);
 	kms_classify(400, type);
