@@ -2,6 +2,7 @@
  * finished image as the boot ROM will. All or nothing unless --keep-going. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,12 +111,19 @@ static void report(const struct asm_item *items, size_t n, int json)
 	}
 }
 
-static int ensure_dir(const char *dir)
+/* *created tells whether this run made the directory (removed if nothing is written). */
+static int ensure_dir(const char *dir, int *created)
 {
 	struct stat st;
-	if (!stat(dir, &st))
+	*created = 0;
+	if (!stat(dir, &st)) {
+		errno = ENOTDIR;
 		return S_ISDIR(st.st_mode) ? 0 : -1;
-	return mkdir(dir, 0755);
+	}
+	if (mkdir(dir, 0755))
+		return -1;
+	*created = 1;
+	return 0;
 }
 
 /* Every image is checked and built; failures are all reported. */
@@ -161,6 +169,8 @@ static int commit(struct asm_item *items, size_t n, size_t failed, const struct 
 
 int main(int argc, char **argv)
 {
+	/* a full disk or ulimit -f: write() fails with EFBIG and is reported */
+	signal(SIGXFSZ, SIG_IGN);
 	struct asm_opts o = { 0 };
 	int rc = parse_args(argc, argv, &o);
 	if (rc)
@@ -175,8 +185,10 @@ int main(int argc, char **argv)
 		manifest_free(&m);
 		goto fail;
 	}
+	int created = 0;
 	if (asm_check_documents(&m, &d, o.manifest, o.signatures, &e) ||
-	    (ensure_dir(o.out_dir) && err_set(&e, ERR_IO, "%s: cannot create: %s", o.out_dir, strerror(errno)))) {
+	    (ensure_dir(o.out_dir, &created) &&
+	     err_set(&e, ERR_IO, "%s: cannot create: %s", o.out_dir, strerror(errno)))) {
 		manifest_free(&m);
 		sigdoc_free(&d);
 		goto fail;
@@ -189,6 +201,8 @@ int main(int argc, char **argv)
 	}
 	size_t failed = items ? build_all(items, m.n, &o, mdir) : m.n;
 	rc = items ? commit(items, m.n, failed, &o) : ERR_INTERNAL;
+	if (rc && created)
+		rmdir(o.out_dir); /* succeeds only when nothing was written */
 	if (items && !o.quiet)
 		report(items, m.n, o.json);
 	free(items);

@@ -1,5 +1,6 @@
 /* stm32-inspect: dump every field of STM32 images and give the ROM's verdict. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,8 @@ static int inspect_one(const char *path, const struct inspect_opts *o, json_obje
 
 int main(int argc, char **argv)
 {
+	/* a full disk or ulimit -f: write() fails with EFBIG and is reported */
+	signal(SIGXFSZ, SIG_IGN);
 	static const struct option opts[] = {
 		{ "otp", required_argument, NULL, 'o' }, { "explain", no_argument, NULL, 'x' },
 		{ "json", no_argument, NULL, 'j' },      { "help", no_argument, NULL, 'h' },

@@ -138,7 +138,7 @@ class Server:
         self.port = int(self.p.stdout.readline().split()[1])
         self.ctx = ssl.create_default_context(cafile=os.path.join(self.dir, "kms-cert.pem"))
         self.env = dict(os.environ, AWS_ACCESS_KEY_ID="AKIDEXAMPLE",
-                        AWS_SECRET_ACCESS_KEY="wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", AWS_REGION="us-east-1",
+                        AWS_SECRET_ACCESS_KEY="wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", AWS_REGION="us-east-1", AWS_DEFAULT_REGION="us-east-1",
                         AWS_ENDPOINT_URL_KMS="https://127.0.0.1:%d" % self.port,
                         AWS_CA_BUNDLE=os.path.join(self.dir, "kms-cert.pem"), AWS_EC2_METADATA_DISABLED="true")
 

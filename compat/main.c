@@ -1,5 +1,6 @@
 /* stm32-sign-compat: a drop-in for ST's signing-tool command line. */
 #include <curl/curl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -7,6 +8,8 @@
 
 int main(int argc, char **argv)
 {
+	/* a full disk or ulimit -f: write() fails with EFBIG and is reported */
+	signal(SIGXFSZ, SIG_IGN);
 	struct compat_opts o;
 	memset(&o, 0, sizeof o);
 	o.cfg = (struct sign_config){ .jobs = 1, .max_rate = 50, .max_attempts = 12,

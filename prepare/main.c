@@ -2,6 +2,7 @@
  * manifest. main only parses options and dispatches. */
 #include <getopt.h>
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,6 +186,8 @@ static int parse_args(int argc, char **argv, struct prep_opts *o)
 
 int main(int argc, char **argv)
 {
+	/* a full disk or ulimit -f: write() fails with EFBIG and is reported */
+	signal(SIGXFSZ, SIG_IGN);
 	struct prep_opts o;
 	memset(&o, 0, sizeof o);
 	int keys_cmd = argc > 1 && !strcmp(argv[1], "keys");

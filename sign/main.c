@@ -2,6 +2,7 @@
  * (for development) a PEM file. It never sees firmware: only digests. */
 #include <curl/curl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,6 +95,8 @@ static int parse_opt(struct sign_opts *o, int c, const char *arg)
 
 int main(int argc, char **argv)
 {
+	/* a full disk or ulimit -f: write() fails with EFBIG and is reported */
+	signal(SIGXFSZ, SIG_IGN);
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' }, { "jobs", required_argument, NULL, 'j' },
 		{ "max-rate", required_argument, NULL, 'r' },
