@@ -177,14 +177,17 @@ def signing():
                 times.append(dt)
             st = srv.stats()
             t = statistics.median(times)
-            bound = 1000 * 0.05 / jobs
+            bound = 1000 * 0.05 / jobs                      # the bound
+            rounds = (-(-1000 // jobs) + 1) * 0.05          # whole rounds + the GetPublicKey check
             results[jobs] = t
             within = t <= bound * 1.10
+            why = ("MISSED by %.0f%%: 1000/%d needs %d whole rounds and one GetPublicKey round trip precedes "
+                   "signing; against that bound (%.2f s) the run is at %.2f" % ((t / bound - 1) * 100, jobs, -(-1000 // jobs), rounds, t / rounds))
             row("4 batch signing", "kms-sign-digest, 1000 digests, 50 ms latency, --jobs %d" % jobs,
                 "%.2f s (+-%.2f, %d run%s)" % (t, (max(times) - min(times)) / 2, runs, "s" if runs > 1 else ""),
-                "bound %.2f s; %d TLS connections" % (bound, st["connections"]), "%.2f of bound" % (t / bound),
-                "within 10%% of bound" if jobs == 32 else "-",
-                ("met" if within else "MISSED: per-request overhead of the Python loopback endpoint and TLS") if jobs == 32 else ("within 10%" if within else "%.0f%% over" % ((t / bound - 1) * 100)))
+                "bound %.2f s (rounds %.2f s); %d TLS connections" % (bound, rounds, st["connections"]), "%.2f of bound" % (t / bound),
+                "within 10% of bound" if jobs == 32 else "-",
+                ("met" if within else why) if jobs == 32 else ("within 10%" if within else "%.0f%% over (%.2f of rounds)" % ((t / bound - 1) * 100, t / rounds)))
         if ensure_awscli():
             srv.control({"latency_ms": 50})
             digest = os.path.join(OUT, "digest.bin")

@@ -243,9 +243,7 @@ int aws_creds_resolve(const struct aws_settings *s, struct aws_creds *c, struct 
 	if (s->profile.credential_process[0])
 		return from_process(s, c, e);
 	if (env("AWS_WEB_IDENTITY_TOKEN_FILE"))
-		return err_set(e, ERR_KEYSTORE,
-			       "AWS_WEB_IDENTITY_TOKEN_FILE is set, but web identity is not supported yet: "
-			       "use credential_process with 'aws sts assume-role-with-web-identity' meanwhile");
+		return aws_creds_from_web_identity(s, c, e);
 	if (env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") || env("AWS_CONTAINER_CREDENTIALS_FULL_URI"))
 		return from_container(c, e);
 	const char *off = env("AWS_EC2_METADATA_DISABLED");

@@ -40,6 +40,10 @@ int aws_profile_parse(const char *text, const char *name, struct aws_profile *p,
 		      struct err *e);
 /* Resolve credentials through the chain. */
 int aws_creds_resolve(const struct aws_settings *s, struct aws_creds *c, struct err *e);
+/* Web identity (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN) through STS. */
+int aws_creds_from_web_identity(const struct aws_settings *s, struct aws_creds *c, struct err *e);
+/* Credentials from an AssumeRoleWithWebIdentity XML answer. */
+int aws_sts_parse_answer(const char *xml, size_t len, struct aws_creds *c, struct err *e);
 /* True when credentials expire within margin seconds. */
 int aws_creds_stale(const struct aws_creds *c, int margin);
 void aws_creds_wipe(struct aws_creds *c);

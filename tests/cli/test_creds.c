@@ -115,3 +115,30 @@ Test(creds, wrong_secret_is_refused_by_the_endpoint_sigv4_check, .init = start, 
 	cr_expect_eq(kms_stat(&srv, "bad_signature"), 1);
 	run_free(&r);
 }
+
+Test(creds, web_identity_through_a_loopback_sts, .init = start, .fini = stop)
+{
+	struct run r = run_cmd(
+		"%s " NO_ENV_CREDS " cd %s && printf 'oidc-token-for-tests\\n' > oidc.jwt && "
+		"AWS_WEB_IDENTITY_TOKEN_FILE=%s/oidc.jwt AWS_ROLE_ARN=arn:aws:iam::111122223333:role/signer "
+		"AWS_ENDPOINT_URL_STS=https://127.0.0.1:%d/ kms-sign-digest -q m.yaml -o s.yaml",
+		srv.env, dir, dir, srv.port);
+	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
+	cr_expect_eq(kms_stat(&srv, "sts"), 1, "one AssumeRoleWithWebIdentity per run");
+	cr_expect_eq(kms_stat(&srv, "sign"), 1);
+	cr_expect_null(strstr(r.err, "oidc-token-for-tests"));
+	run_free(&r);
+}
+
+Test(creds, web_identity_refused_by_sts_is_reported, .init = start, .fini = stop)
+{
+	struct run r = run_cmd(
+		"%s " NO_ENV_CREDS " cd %s && echo not-the-token > oidc.jwt && "
+		"AWS_WEB_IDENTITY_TOKEN_FILE=%s/oidc.jwt AWS_ROLE_ARN=arn:aws:iam::111122223333:role/signer "
+		"AWS_ENDPOINT_URL_STS=https://127.0.0.1:%d/ kms-sign-digest -q m.yaml -o s.yaml",
+		srv.env, dir, dir, srv.port);
+	cr_expect_eq(r.code, 5);
+	cr_expect(strstr(r.err, "AssumeRoleWithWebIdentity for arn:aws:iam::111122223333:role/signer: HTTP 403") != NULL, "%s", r.err);
+	cr_expect_null(strstr(r.err, "not-the-token"));
+	run_free(&r);
+}

@@ -52,6 +52,7 @@ class State:
         self.secret_key = args.secret_key
         self.token = args.token
         self.region = args.region
+        self.web_identity = args.web_identity
         self.keys = {}      # every accepted KeyId -> (arn, private key)
         self.other = ec.generate_private_key(ec.SECP256R1())
         for spec in args.key:
@@ -69,7 +70,7 @@ class State:
     def reset_stats(self):
         self.stats = {"requests": 0, "sign": 0, "get_public_key": 0, "throttled": 0,
                       "errors500": 0, "resets": 0, "malformed": 0, "bad_signature": 0,
-                      "connections": 0, "raw_sign": 0, "sign_per_digest": {}}
+                      "connections": 0, "raw_sign": 0, "sts": 0, "sign_per_digest": {}}
         self.window = []
 
     def count(self, key, n=1):
@@ -204,8 +205,34 @@ class Handler(BaseHTTPRequestHandler):
                 st.reset_stats()
             self.answer(200, {"ok": True})
             return
+        if self.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
+            self.sts(body)
+            return
         st.count("requests")
         self.kms(body)
+
+    def sts(self, body):
+        """AssumeRoleWithWebIdentity: unsigned; answers --token as the session token."""
+        from urllib.parse import parse_qs
+        st = self.server.state
+        form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+        if form.get("Action") != "AssumeRoleWithWebIdentity" or form.get("WebIdentityToken") != st.web_identity:
+            self.send_response(403)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        st.count("sts")
+        xml = ("<AssumeRoleWithWebIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\">"
+               "<AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>%s</AccessKeyId>"
+               "<SecretAccessKey>%s</SecretAccessKey><SessionToken>%s</SessionToken>"
+               "<Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>"
+               "</AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>"
+               % (st.access_key, st.secret_key, st.token or "")).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/xml")
+        self.send_header("Content-Length", str(len(xml)))
+        self.end_headers()
+        self.wfile.write(xml)
 
     def inject(self, target):
         """Faults before the request is served. True when it was answered."""
@@ -355,6 +382,7 @@ def main():
     p.add_argument("--secret-key", default="wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
     p.add_argument("--token", default=None)
     p.add_argument("--region", default="us-east-1")
+    p.add_argument("--web-identity", default="oidc-token-for-tests", help="token STS accepts")
     args = p.parse_args()
     cert, key = make_cert(args.cert_dir)
     srv = Server(("127.0.0.1", args.port), Handler)

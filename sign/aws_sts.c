@@ -1,0 +1,127 @@
+/* Web identity: AssumeRoleWithWebIdentity at STS (an unsigned form POST),
+ * as CI systems with OIDC use it. The XML answer is read with libxml2. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <openssl/crypto.h>
+
+#include "aws_creds.h"
+#include "common/buf.h"
+#include "common/fileio.h"
+#include "http.h"
+
+static const char *env(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : NULL;
+}
+
+/* The text of the first element with this local name, anywhere below n. */
+static xmlNode *find(xmlNode *n, const char *name)
+{
+	for (; n; n = n->next) {
+		if (n->type == XML_ELEMENT_NODE && !strcmp((const char *)n->name, name))
+			return n;
+		xmlNode *c = find(n->children, name);
+		if (c)
+			return c;
+	}
+	return NULL;
+}
+
+int aws_sts_parse_answer(const char *xml, size_t len, struct aws_creds *c, struct err *e)
+{
+	xmlDoc *doc = xmlReadMemory(xml, (int)len, "sts.xml", NULL,
+				    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (!doc)
+		return err_set(e, ERR_KEYSTORE, "STS answer is not XML");
+	xmlNode *root = xmlDocGetRootElement(doc);
+	const char *names[4] = { "AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration" };
+	char *v[4] = { NULL };
+	for (int i = 0; i < 4; i++) {
+		xmlNode *n = find(root, names[i]);
+		v[i] = n ? (char *)xmlNodeGetContent(n) : NULL;
+	}
+	int rc = 0;
+	if (!v[0] || !v[1] || !v[2] || strlen(v[0]) >= sizeof c->access_key ||
+	    strlen(v[1]) >= sizeof c->secret_key || strlen(v[2]) >= sizeof c->token)
+		rc = err_set(e, ERR_KEYSTORE, "STS answer lacks AccessKeyId, SecretAccessKey or SessionToken");
+	if (!rc) {
+		memset(c, 0, sizeof *c);
+		snprintf(c->access_key, sizeof c->access_key, "%s", v[0]);
+		snprintf(c->secret_key, sizeof c->secret_key, "%s", v[1]);
+		snprintf(c->token, sizeof c->token, "%s", v[2]);
+		c->expiration = v[3] ? aws_parse_time(v[3]) : 0;
+		snprintf(c->source, sizeof c->source, "web identity");
+	}
+	for (int i = 0; i < 4; i++) {
+		if (v[i])
+			OPENSSL_cleanse(v[i], strlen(v[i]));
+		xmlFree(v[i]);
+	}
+	xmlFreeDoc(doc);
+	return rc;
+}
+
+static void form_field(struct buf *b, CURL *h, const char *key, const char *value)
+{
+	char *esc = curl_easy_escape(h, value, 0);
+	buf_printf(b, "%s%s=%s", b->len ? "&" : "", key, esc ? esc : "");
+	curl_free(esc);
+}
+
+static int read_token(const char *path, char **token, struct err *e)
+{
+	uint8_t *t;
+	size_t len;
+	if (file_read_all(path, 64 << 10, &t, &len, e))
+		return err_set(e, ERR_KEYSTORE, "AWS_WEB_IDENTITY_TOKEN_FILE %s: cannot read it", path);
+	while (len && (t[len - 1] == '\n' || t[len - 1] == '\r'))
+		t[--len] = '\0';
+	*token = (char *)t;
+	return 0;
+}
+
+int aws_creds_from_web_identity(const struct aws_settings *s, struct aws_creds *c, struct err *e)
+{
+	const char *role = env("AWS_ROLE_ARN");
+	if (!role)
+		return err_set(e, ERR_KEYSTORE, "AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not");
+	char *token = NULL, url[512];
+	int rc = read_token(env("AWS_WEB_IDENTITY_TOKEN_FILE"), &token, e);
+	if (rc)
+		return rc;
+	if (env("AWS_ENDPOINT_URL_STS"))
+		snprintf(url, sizeof url, "%s", env("AWS_ENDPOINT_URL_STS"));
+	else
+		snprintf(url, sizeof url, "https://sts.%s.amazonaws.com/", s->region[0] ? s->region : "us-east-1");
+	CURL *h = http_handle_new();
+	struct buf body;
+	buf_init(&body, 128 << 10);
+	form_field(&body, h, "Action", "AssumeRoleWithWebIdentity");
+	form_field(&body, h, "Version", "2011-06-15");
+	form_field(&body, h, "RoleArn", role);
+	form_field(&body, h, "RoleSessionName", env("AWS_ROLE_SESSION_NAME") ? env("AWS_ROLE_SESSION_NAME") : "kms-sign-digest");
+	form_field(&body, h, "WebIdentityToken", token);
+	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/x-www-form-urlencoded");
+	struct http_request rq = { .method = "POST", .url = url, .headers = hdr, .body = buf_cstr(&body),
+				   .body_len = body.len, .timeout_ms = 10000,
+				   .ca_bundle = s->ca_bundle[0] ? s->ca_bundle : NULL };
+	struct http_response rs;
+	rc = http_do(h, &rq, &rs, e);
+	if (!rc && rs.status != 200)
+		rc = err_set(e, ERR_KEYSTORE, "STS AssumeRoleWithWebIdentity for %s: HTTP %ld", role, rs.status);
+	if (!rc)
+		rc = aws_sts_parse_answer(buf_cstr(&rs.body), rs.body.len, c, e);
+	http_response_free(&rs);
+	curl_slist_free_all(hdr);
+	curl_easy_cleanup(h);
+	OPENSSL_cleanse(body.p, body.cap);
+	buf_free(&body);
+	OPENSSL_cleanse(token, strlen(token));
+	free(token);
+	return rc;
+}
