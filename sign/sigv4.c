@@ -149,14 +149,14 @@ static int canonical_query(const char *q, struct buf *b)
 	return 0;
 }
 
-struct hdr {
+struct canon_header {
 	char name[64];
 	struct buf value;
 };
 
-static int hdr_cmp(const void *a, const void *b)
+static int canon_header_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct hdr *)a)->name, ((const struct hdr *)b)->name);
+	return strcmp(((const struct canon_header *)a)->name, ((const struct canon_header *)b)->name);
 }
 
 /* Trim and collapse runs of white space to one space. */
@@ -178,7 +178,7 @@ static void add_trimmed(struct buf *b, const char *v)
 }
 
 /* Lower-case names, duplicates joined with ',' in order, sorted by name. */
-static size_t collect_headers(const struct sigv4_input *in, struct hdr *hs)
+static size_t collect_headers(const struct sigv4_input *in, struct canon_header *hs)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < in->nheaders && i < SIGV4_MAX_HEADERS; i++) {
@@ -198,13 +198,13 @@ static size_t collect_headers(const struct sigv4_input *in, struct hdr *hs)
 		}
 		add_trimmed(&hs[k].value, in->headers[i].value);
 	}
-	qsort(hs, n, sizeof hs[0], hdr_cmp);
+	qsort(hs, n, sizeof hs[0], canon_header_cmp);
 	return n;
 }
 
 static void canonical_headers(const struct sigv4_input *in, struct buf *b, struct buf *signed_hdrs)
 {
-	struct hdr hs[SIGV4_MAX_HEADERS];
+	struct canon_header hs[SIGV4_MAX_HEADERS];
 	size_t n = collect_headers(in, hs);
 	for (size_t i = 0; i < n; i++) {
 		buf_printf(b, "%s:%s\n", hs[i].name, buf_cstr(&hs[i].value));
