@@ -219,6 +219,17 @@ static BIGNUM *p256_order(void)
 	return n;
 }
 
+/* OpenSSL's decoder accepts BER (long-form lengths, padded integers): DER is
+ * what re-encoding gives back byte for byte. Found by fuzz_der. */
+static int der_is_canonical(const ECDSA_SIG *sig, const uint8_t *der, size_t len)
+{
+	unsigned char *again = NULL;
+	int n = i2d_ECDSA_SIG(sig, &again);
+	int same = n > 0 && (size_t)n == len && !memcmp(again, der, len);
+	OPENSSL_free(again);
+	return same;
+}
+
 int sig_der_to_raw(const uint8_t *der, size_t len, uint8_t raw[ECC_RAW_SIG],
 		   struct err *e)
 {
@@ -240,6 +251,8 @@ int sig_der_to_raw(const uint8_t *der, size_t len, uint8_t raw[ECC_RAW_SIG],
 	else if (BN_bn2binpad(r, raw, ECC_COORD) != ECC_COORD ||
 		 BN_bn2binpad(s, raw + ECC_COORD, ECC_COORD) != ECC_COORD)
 		rc = err_set(e, ERR_INPUT, "signature r or s wider than 32 bytes");
+	else if (!der_is_canonical(sig, der, len))
+		rc = err_set(e, ERR_INPUT, "signature is BER, not canonical DER (e.g. a long-form length)");
 	BN_free(n);
 	ECDSA_SIG_free(sig);
 	return rc;

@@ -77,6 +77,11 @@ static struct bad_der bad_ders[] = {
 	  "not below the curve order" },
 	{ "not_a_sequence", "0406020101020101", "not DER" },
 	{ "truncated", "30060201010201", "not DER" },
+	/* regression (fuzz_der): OpenSSL accepts a long-form length; DER does not */
+	{ "long_form_sequence_length",
+	  "308146022100" "9216f8e7549d72000000000000015c5b5343c13172923c0626003e120012e9cf"
+	  "022100" "8ab03a93c9c8764b72a938e31bb352f00f4bae6946f02efbcf9c8a5e6c056b98", "not canonical DER" },
+	{ "integer_with_a_needless_zero_byte", "300702020001020101", "not DER" },
 };
 
 ParameterizedTestParameters(der, is_rejected)
