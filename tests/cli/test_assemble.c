@@ -129,6 +129,19 @@ Test(tamper, untouched_release_assembles, .init = start, .fini = stop)
 	run_free(&r);
 }
 
+Test(tamper, signatures_given_as_der_only_or_raw_only_assemble, .init = start, .fini = stop)
+{
+	two_signed();
+	struct run r = run_cmd("cd %s && cp out/s.yaml full.yaml && "
+			       "grep -v '^  signature: ' full.yaml > out/s.yaml && "
+			       "stm32-assemble -q out/manifest.yaml out/s.yaml --out-dir der && "
+			       "grep -v '^  signature_der: ' full.yaml > out/s.yaml && "
+			       "stm32-assemble -q out/manifest.yaml out/s.yaml --out-dir raw && "
+			       "cmp der/fsbl-a.stm32 raw/fsbl-a.stm32 && cmp der/fsbl-b.stm32 raw/fsbl-b.stm32", dir);
+	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
+	run_free(&r);
+}
+
 Test(tamper, flipped_bit_in_a_prepared_image_is_refused, .init = start, .fini = stop)
 {
 	two_signed();

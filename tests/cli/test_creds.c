@@ -142,3 +142,17 @@ Test(creds, web_identity_refused_by_sts_is_reported, .init = start, .fini = stop
 	cr_expect_null(strstr(r.err, "not-the-token"));
 	run_free(&r);
 }
+
+Test(creds, ec2_imdsv2_from_a_loopback_metadata_endpoint, .init = start, .fini = stop)
+{
+	struct run r = run_cmd(
+		"%s " NO_ENV_CREDS " unset AWS_EC2_METADATA_DISABLED; cd %s; "
+		"/usr/bin/python3 %s --imds --token imds-session > imds.port & "
+		"for i in $(seq 25); do grep -q READY %s/imds.port 2>/dev/null && break; sleep 0.2; done; "
+		"port=$(awk '{print $2}' imds.port) && AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:$port "
+		"kms-sign-digest -q m.yaml -o s.yaml; rc=$?; kill %%1; exit $rc",
+		srv.env, dir, fixture("tools/creds_server.py"), dir);
+	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
+	cr_expect_null(strstr(r.err, "imds-session"));
+	run_free(&r);
+}

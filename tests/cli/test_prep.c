@@ -168,3 +168,13 @@ Test(prep, regression_long_st_file_names_are_valid_release_outputs, .init = setu
 	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
 	run_free(&r);
 }
+
+Test(prep, der_public_keys_give_the_same_image_as_pem, .init = setup, .fini = teardown)
+{
+	struct run r = run_cmd("cd %s && head -c 999 /dev/urandom > p && "
+			       "stm32-prep -q --soc stm32mp13 --pubkey %s p -o pem.stm32 && "
+			       "stm32-prep -q --soc stm32mp13 --pubkey %s p -o der.stm32 && cmp pem.stm32 der.stm32",
+			       dir, KEY(0), fixture("fixtures/keys/k0.pub.der"));
+	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
+	run_free(&r);
+}

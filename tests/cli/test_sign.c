@@ -189,6 +189,17 @@ Test(kms_sign, a_wrong_signature_from_kms_is_caught_before_it_is_recorded, .init
 	run_free(&r);
 }
 
+Test(kms_sign, a_key_of_another_spec_is_refused_before_signing, .init = start, .fini = stop)
+{
+	make_release(1, 1, "awskms:///alias/k1");
+	kms_control(&srv, "{\"key_spec\": \"RSA_2048\"}");
+	struct run r = sign("");
+	cr_expect_eq(r.code, 1, "%s", r.err);
+	cr_expect(strstr(r.err, "KeySpec is RSA_2048, the ROM needs ECC_NIST_P256") != NULL, "%s", r.err);
+	cr_expect_eq(kms_stat(&srv, "sign"), 0);
+	run_free(&r);
+}
+
 Test(kms_sign, expired_token_is_refreshed_once, .init = start, .fini = stop)
 {
 	make_release(1, 1, "awskms:///alias/k1");

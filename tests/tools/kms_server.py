@@ -17,7 +17,7 @@ another key than GetPublicKey shows), short_rs ("r", "s" or "both": every
 signature has that half with a leading zero byte), short_share (share of
 signatures forced short), rate_limit (requests/s above which Sign is
 throttled), expire_token_once (answer ExpiredTokenException once), signature_expired,
-access_denied (answer every request so).
+access_denied (answer every request so), key_spec (the KeySpec GetPublicKey reports).
 Prints "READY <port>" on stdout when it accepts connections.
 """
 import argparse
@@ -315,8 +315,9 @@ class Handler(BaseHTTPRequestHandler):
         arn, priv = key
         spki = priv.public_key().public_bytes(serialization.Encoding.DER,
                                               serialization.PublicFormat.SubjectPublicKeyInfo)
+        spec = self.server.state.faults.get("key_spec", "ECC_NIST_P256")
         self.answer(200, {"KeyId": arn, "PublicKey": base64.b64encode(spki).decode(),
-                          "KeySpec": "ECC_NIST_P256", "CustomerMasterKeySpec": "ECC_NIST_P256",
+                          "KeySpec": spec, "CustomerMasterKeySpec": spec,
                           "KeyUsage": "SIGN_VERIFY", "SigningAlgorithms": ["ECDSA_SHA_256"]})
 
     def sign(self, key, req):
