@@ -51,6 +51,21 @@ static void region_from_arn(const char *key_id, char *out, size_t n)
 		snprintf(out, n, "%.*s", (int)len, p + 1);
 }
 
+/* KMS quotas are per account and region, whatever the number of keys: one
+ * limiter for the process, set up by the first client (clients are opened
+ * before any worker starts). */
+static struct ratelimit process_rl;
+static int process_rl_ready;
+
+static struct ratelimit *shared_ratelimit(double per_second)
+{
+	if (!process_rl_ready) {
+		ratelimit_init(&process_rl, per_second);
+		process_rl_ready = 1;
+	}
+	return &process_rl;
+}
+
 int kms_client_init(struct kms_client *k, const char *endpoint, const char *key_id,
 		    const struct sign_config *cfg, struct err *e)
 {
@@ -69,7 +84,7 @@ int kms_client_init(struct kms_client *k, const char *endpoint, const char *key_
 	if ((rc = resolve_url(k, endpoint, e)))
 		return rc;
 	pthread_mutex_init(&k->mu, NULL);
-	ratelimit_init(&k->rl, cfg->max_rate);
+	k->rl = shared_ratelimit(cfg->max_rate);
 	return 0;
 }
 
@@ -194,7 +209,7 @@ static int one_attempt(struct kms_client *k, CURL *h, const char *target, const 
 				   .body_len = strlen(body), .timeout_ms = k->cfg->timeout_ms,
 				   .ca_bundle = k->settings.ca_bundle[0] ? k->settings.ca_bundle : NULL };
 	struct http_response rs;
-	ratelimit_wait(&k->rl);
+	ratelimit_wait(k->rl);
 	rc = http_do(h, &rq, &rs, e);
 	curl_slist_free_all(hdrs);
 	a->transport = rc != 0;

@@ -23,7 +23,7 @@ struct kms_client {
 	pthread_mutex_t mu; /* guards creds */
 	struct aws_creds creds;
 	int have_creds;
-	struct ratelimit rl;
+	struct ratelimit *rl; /* one per process: --max-rate is for all keys together */
 };
 
 /* endpoint: from the key URI (awskms://HOST:PORT/...), or NULL for the

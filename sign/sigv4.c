@@ -127,6 +127,11 @@ static int canonical_query(const char *q, struct buf *b)
 		char *eq = strchr(tok, '=');
 		size_t klen = eq ? (size_t)(eq - tok) : strlen(tok);
 		char *k = malloc(klen + 1), *v = malloc(strlen(tok) + 1);
+		if (!k || !v) {
+			free(k);
+			free(v);
+			break;
+		}
 		uri_decode(tok, klen, k);
 		uri_decode(eq ? eq + 1 : "", eq ? strlen(eq + 1) : 0, v);
 		buf_reset(&tmp);

@@ -200,6 +200,27 @@ Test(kms_sign, a_key_of_another_spec_is_refused_before_signing, .init = start, .
 	run_free(&r);
 }
 
+Test(kms_sign, regression_max_rate_holds_for_all_keys_together, .init = start, .fini = stop)
+{
+	/* Each key had its own limiter, so two keys signed at twice --max-rate.
+	 * 40 Sign + 2 GetPublicKey requests at 20/s cannot finish in under 2 s. */
+	FILE *f = fopen(pjoin(dir, "release.yaml"), "w");
+	fprintf(f, "format: stm32-release/1\nkeysets:\n  k: [keys/k1.pub.pem, keys/k5.pub.pem]\nimages:\n");
+	for (int i = 0; i < 40; i++)
+		fprintf(f, "  - {id: i%d, input: p, soc: stm32mp25, keyset: k, key_index: %d, key_uri: 'awskms:///alias/k%d'}\n",
+			i, i % 2, i % 2 ? 5 : 1);
+	fclose(f);
+	struct run r = run_cmd("%s cd %s && mkdir -p keys && cp %s/k1.pub.pem %s/k5.pub.pem keys/ && "
+			       "head -c 100 /dev/urandom > p && stm32-prep -q --release release.yaml --out-dir out && "
+			       "start=$(date +%%s%%N) && kms-sign-digest -q --jobs 8 --max-rate 20 out/manifest.yaml -o out/s.yaml && "
+			       "echo $(( ($(date +%%s%%N) - start) / 1000000 ))", srv.env, dir,
+			       fixture("fixtures/keys"), fixture("fixtures/keys"));
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	long ms = strtol(r.out, NULL, 10);
+	cr_expect_geq(ms, 2000, "42 requests at 20/s took %ld ms", ms);
+	run_free(&r);
+}
+
 Test(kms_sign, expired_token_is_refreshed_once, .init = start, .fini = stop)
 {
 	make_release(1, 1, "awskms:///alias/k1");
