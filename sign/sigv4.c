@@ -154,14 +154,14 @@ static int canonical_query(const char *q, struct buf *b)
 	return 0;
 }
 
-struct canon_header {
+struct canon_field {
 	char name[64];
 	struct buf value;
 };
 
-static int canon_header_cmp(const void *a, const void *b)
+static int canon_field_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct canon_header *)a)->name, ((const struct canon_header *)b)->name);
+	return strcmp(((const struct canon_field *)a)->name, ((const struct canon_field *)b)->name);
 }
 
 /* Trim and collapse runs of white space to one space. */
@@ -183,7 +183,7 @@ static void add_trimmed(struct buf *b, const char *v)
 }
 
 /* Lower-case names, duplicates joined with ',' in order, sorted by name. */
-static size_t collect_headers(const struct sigv4_input *in, struct canon_header *hs)
+static size_t collect_headers(const struct sigv4_input *in, struct canon_field *hs)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < in->nheaders && i < SIGV4_MAX_HEADERS; i++) {
@@ -203,13 +203,13 @@ static size_t collect_headers(const struct sigv4_input *in, struct canon_header 
 		}
 		add_trimmed(&hs[k].value, in->headers[i].value);
 	}
-	qsort(hs, n, sizeof hs[0], canon_header_cmp);
+	qsort(hs, n, sizeof hs[0], canon_field_cmp);
 	return n;
 }
 
 static void canonical_headers(const struct sigv4_input *in, struct buf *b, struct buf *signed_hdrs)
 {
-	struct canon_header hs[SIGV4_MAX_HEADERS];
+	struct canon_field hs[SIGV4_MAX_HEADERS];
 	size_t n = collect_headers(in, hs);
 	for (size_t i = 0; i < n; i++) {
 		buf_printf(b, "%s:%s\n", hs[i].name, buf_cstr(&hs[i].value));
