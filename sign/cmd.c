@@ -13,6 +13,7 @@
 #include "common/hex.h"
 #include "common/uri.h"
 #include "engine.h"
+#include "journal.h"
 #include "manifest/sigdoc.h"
 
 static int fail(const struct err *e)
@@ -107,41 +108,6 @@ static int check_keys(const struct manifest *m, struct stores *s, struct err *e)
 	return 0;
 }
 
-/* The journal: one line per signature, appended with write() the moment it
- * arrives ("id digest der-base64 signer"), so a killed run loses nothing it
- * was paid for; --resume reads it back. A torn last line is ignored. */
-static void journal_path(const char *output, char *out, size_t n)
-{
-	snprintf(out, n, "%s.journal", output);
-}
-
-static int journal_read(const char *path, const struct manifest *m, struct sigdoc *prev)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return 0;
-	char line[2048];
-	int n = 0;
-	while (fgets(line, sizeof line, f)) {
-		char id[MF_ID_MAX], digest[65], der[256], signer[MF_URI_MAX];
-		struct sig_entry s;
-		const struct mf_image *im;
-		memset(&s, 0, sizeof s);
-		if (sscanf(line, "%63s %64s %255s %511s", id, digest, der, signer) != 4 || !(im = manifest_find(m, id)) ||
-		    hex_decode_exact(digest, s.digest, 32) || sig_parse_any(der, s.raw, NULL) ||
-		    b64_decode(der, s.der, sizeof s.der, &s.der_len))
-			continue;
-		snprintf(s.id, sizeof s.id, "%s", id);
-		snprintf(s.signer, sizeof s.signer, "%s", signer);
-		uri_redact(im->key_uri, s.key_uri, sizeof s.key_uri);
-		memcpy(s.public_key, im->key.xy, ECC_XY);
-		if (!sigdoc_find(prev, id) && !sigdoc_add(prev, &s, NULL))
-			n++;
-	}
-	fclose(f);
-	return n;
-}
-
 /* --resume: keep the signatures of a previous run that still verify. */
 static int load_previous(const char *path, const struct manifest *m, struct sigdoc *prev,
 			 struct err *e)
@@ -202,15 +168,9 @@ static void collect(const struct run *r, struct sigdoc *d, struct err *e)
 static void journal_append(struct engine *en, const struct sign_task *t, void *arg)
 {
 	struct run *r = arg;
-	char digest[65], der[4 * ((ECC_DER_SIG_MAX + 2) / 3) + 1], line[2048];
 	if (isatty(STDERR_FILENO) && !r->o->quiet)
 		fprintf(stderr, "\rsigned %zu/%zu", en->done, en->n);
-	if (r->journal < 0)
-		return;
-	hex_encode(t->result.digest, 32, digest);
-	b64_encode(t->result.der, t->result.der_len, der);
-	int n = snprintf(line, sizeof line, "%s %s %s %s\n", t->result.id, digest, der, t->result.signer);
-	if (n > 0 && (size_t)n < sizeof line && fd_write_all(r->journal, line, (size_t)n))
+	if (r->journal >= 0 && journal_write(r->journal, &t->result))
 		r->journal = -1; /* the batch goes on; the final document still holds everything */
 }
 
