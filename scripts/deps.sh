@@ -5,8 +5,8 @@
 set -eu
 PKGS="build-essential pkg-config libssl-dev libyaml-dev libcurl4-openssl-dev \
 libjson-c-dev libinih-dev libp11-kit-dev libxml2-dev libcriterion-dev openssl \
-python3 python3-botocore python3-cryptography softhsm2 opensc xxd"
-[ "${1:-}" = "--extra" ] && PKGS="$PKGS valgrind clang libclang-rt-14-dev"
+python3 python3-botocore python3-cryptography softhsm2 opensc xxd man-db"
+[ "${1:-}" = "--extra" ] && PKGS="$PKGS valgrind clang libclang-rt-14-dev time"
 
 missing=""
 for p in $PKGS; do
