@@ -10,6 +10,9 @@ int main(int argc, char **argv)
 {
 	/* a full disk or ulimit -f: write() fails with EFBIG and is reported */
 	signal(SIGXFSZ, SIG_IGN);
+	/* libcurl with CURLOPT_NOSIGNAL (threads) leaves SIGPIPE to us: a write to
+	 * a connection the server reset must be an error, not the end of the run */
+	signal(SIGPIPE, SIG_IGN);
 	struct compat_opts o;
 	memset(&o, 0, sizeof o);
 	o.cfg = (struct sign_config){ .jobs = 1, .max_rate = 50, .max_attempts = 12,

@@ -97,6 +97,9 @@ int main(int argc, char **argv)
 {
 	/* a full disk or ulimit -f: write() fails with EFBIG and is reported */
 	signal(SIGXFSZ, SIG_IGN);
+	/* libcurl with CURLOPT_NOSIGNAL (threads) leaves SIGPIPE to us: a write to
+	 * a connection the server reset must be an error, not the end of the run */
+	signal(SIGPIPE, SIG_IGN);
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' }, { "jobs", required_argument, NULL, 'j' },
 		{ "max-rate", required_argument, NULL, 'r' },
