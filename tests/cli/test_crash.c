@@ -40,7 +40,8 @@ static void stop(void)
 
 Test(crash, killed_signer_loses_nothing_and_resume_finishes, .init = start, .fini = stop, .timeout = 240)
 {
-	kms_control(&srv, "{\"latency_ms\": 10}");
+	/* 500 digests x 30 ms / 8 jobs >= 1.9 s: the first kill (0.3 to 1.2 s) always lands */
+	kms_control(&srv, "{\"latency_ms\": 30}");
 	int kills = 0;
 	for (int round = 0; round < 3; round++) {
 		int ms = 300 + rand() % 900;
