@@ -111,21 +111,6 @@ static void report(const struct asm_item *items, size_t n, int json)
 	}
 }
 
-/* *created tells whether this run made the directory (removed if nothing is written). */
-static int ensure_dir(const char *dir, int *created)
-{
-	struct stat st;
-	*created = 0;
-	if (!stat(dir, &st)) {
-		errno = ENOTDIR;
-		return S_ISDIR(st.st_mode) ? 0 : -1;
-	}
-	if (mkdir(dir, 0755))
-		return -1;
-	*created = 1;
-	return 0;
-}
-
 /* Every image is checked and built; failures are all reported. */
 static size_t build_all(struct asm_item *items, size_t n, const struct asm_opts *o, const char *mdir)
 {
@@ -187,8 +172,7 @@ int main(int argc, char **argv)
 	}
 	int created = 0;
 	if (asm_check_documents(&m, &d, o.manifest, o.signatures, &e) ||
-	    (ensure_dir(o.out_dir, &created) &&
-	     err_set(&e, ERR_IO, "%s: cannot create: %s", o.out_dir, strerror(errno)))) {
+	    dir_ensure(o.out_dir, &created, &e)) {
 		manifest_free(&m);
 		sigdoc_free(&d);
 		goto fail;

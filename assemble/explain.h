@@ -23,7 +23,8 @@ struct explanation {
 	char key_advice[512]; /* about table entries / OTP, when relevant */
 };
 
-void explain_signature(int fd, const struct stm32_image *img, const uint8_t *hdr,
+/* digest: SHA-256 of the ROM's hashed range, as the caller computed it. */
+void explain_signature(int fd, const struct stm32_image *img, const uint8_t digest[32],
 		       struct explanation *ex);
 /* Table entry or OTP built from SHA-256(X||Y) instead of SHA-256(algo||X||Y). */
 void explain_keys(const struct stm32_image *img, const uint8_t *otp, struct explanation *ex);

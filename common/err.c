@@ -31,25 +31,3 @@ int err_prefix(struct err *e, const char *fmt, ...)
 		e->msg[sizeof e->msg - 2] = '~'; /* mark the cut */
 	return e->code;
 }
-
-void err_clear(struct err *e)
-{
-	if (!e)
-		return;
-	e->code = ERR_OK;
-	e->msg[0] = '\0';
-}
-
-const char *err_code_name(enum err_code code)
-{
-	switch (code) {
-	case ERR_OK: return "ok";
-	case ERR_VERIFY: return "verification failed";
-	case ERR_USAGE: return "usage";
-	case ERR_INPUT: return "malformed input";
-	case ERR_IO: return "i/o";
-	case ERR_KEYSTORE: return "key store";
-	case ERR_INTERNAL: return "internal";
-	}
-	return "unknown";
-}

@@ -31,8 +31,4 @@ int err_set(struct err *e, enum err_code code, const char *fmt, ...)
 int err_prefix(struct err *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-void err_clear(struct err *e);
-
-const char *err_code_name(enum err_code code);
-
 #endif

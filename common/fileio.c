@@ -93,19 +93,15 @@ int fd_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-int fd_pwrite_all(int fd, const void *buf, size_t len, uint64_t off)
+int dir_ensure(const char *dir, int *created, struct err *e)
 {
-	const char *p = buf;
-	while (len) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
+	struct stat st;
+	*created = 0;
+	if (!stat(dir, &st))
+		return S_ISDIR(st.st_mode) ? 0 : err_set(e, ERR_IO, "%s: cannot create: %s", dir, strerror(ENOTDIR));
+	if (mkdir(dir, 0755))
+		return err_set(e, ERR_IO, "%s: cannot create: %s", dir, strerror(errno));
+	*created = 1;
 	return 0;
 }
 

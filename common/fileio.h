@@ -44,8 +44,7 @@ typedef int (*chunk_fn)(const uint8_t *p, size_t n, void *arg, struct err *e);
 int fd_for_each_chunk(int fd, uint64_t off, uint64_t len, uint8_t *buf, size_t bufsz, chunk_fn fn,
 		      void *arg, struct err *e);
 
-/* Write all of len bytes at offset (pwrite loop). */
-int fd_pwrite_all(int fd, const void *buf, size_t len, uint64_t off);
+/* Write all of len bytes (write loop). */
 int fd_write_all(int fd, const void *buf, size_t len);
 /* Read up to len bytes; returns bytes read (short only at end of file) or -1. */
 long fd_read_full(int fd, void *buf, size_t len);
@@ -54,6 +53,11 @@ long fd_read_full(int fd, void *buf, size_t len);
  * that escape dir (absolute, "..", empty, or a symlink that resolves outside). */
 int path_join_inside(const char *dir, const char *name, char *out, size_t outsz,
 		     struct err *e);
+
+/* Make sure dir exists; *created tells whether this call made it (so that a
+ * failed run can remove it again). ERR_IO when it cannot be made or is not
+ * a directory. */
+int dir_ensure(const char *dir, int *created, struct err *e);
 
 /* Directory part of path ("." when none) into out. */
 void path_dirname(const char *path, char *out, size_t outsz);

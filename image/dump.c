@@ -38,8 +38,7 @@ static void dump_otp(FILE *out, const struct stm32_image *img)
 	fprintf(out, "  Table hash (OTP):  %s\n", hex);
 	fprintf(out, "  OTP words %u-%u:   ", img->layout->otp_word, img->layout->otp_word + 7);
 	for (int i = 0; i < 8; i++)
-		fprintf(out, " 0x%02x%02x%02x%02x", th[4 * i], th[4 * i + 1], th[4 * i + 2],
-			th[4 * i + 3]);
+		fprintf(out, " 0x%08x", be32_get(th, 4 * (size_t)i));
 	fprintf(out, "\n");
 }
 

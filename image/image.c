@@ -68,24 +68,22 @@ void stm32_key_entry(const struct pubkey *k, uint8_t out[32])
 
 void stm32_table_hash(const struct stm32_image *img, uint8_t out[32])
 {
-	if (img->layout->id == HDR_V10) {
+	if (img->layout->id == HDR_V10) /* the OTP holds the hash of the one key */
 		SHA256(img->key.xy, ECC_XY, out);
-		return;
-	}
-	SHA256(&img->table[0][0], (size_t)img->nb_pk * 32, out);
+	else
+		SHA256(&img->table[0][0], (size_t)img->nb_pk * 32, out);
 }
 
 void stm32_keys_otp(const struct stm32_layout *l, const struct pubkey *keys,
 		    uint32_t nb, uint8_t out[32])
 {
-	if (l->id == HDR_V10) {
-		SHA256(keys[0].xy, ECC_XY, out);
+	struct stm32_image img;
+	stm32_init(&img, l);
+	if (stm32_set_keys(&img, keys, nb, 0, NULL)) {
+		memset(out, 0, 32); /* callers check counts and curves first */
 		return;
 	}
-	uint8_t table[STM32_MAX_KEYS][32];
-	for (uint32_t i = 0; i < nb && i < STM32_MAX_KEYS; i++)
-		stm32_key_entry(&keys[i], table[i]);
-	SHA256(&table[0][0], (size_t)nb * 32, out);
+	stm32_table_hash(&img, out);
 }
 
 static const struct {

@@ -21,32 +21,30 @@ void manifest_free(struct manifest *m)
 	memset(m, 0, sizeof *m);
 }
 
-int manifest_id_valid(const char *id)
+/* 1..max characters of A-Z a-z 0-9 . _ - and the extra ones, not starting
+ * with '.' or '-' (no hidden files, no options). */
+static int plain_name(const char *s, size_t max, const char *extra)
 {
-	size_t n = strlen(id);
-	if (n == 0 || n >= MF_ID_MAX || id[0] == '.' || id[0] == '-')
+	size_t n = strlen(s);
+	if (n == 0 || n > max || s[0] == '.' || s[0] == '-')
 		return 0;
 	for (size_t i = 0; i < n; i++) {
-		char c = id[i];
+		char c = s[i];
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == '-'))
+		      strchr("._-", c) || strchr(extra, c)))
 			return 0;
 	}
 	return 1;
 }
 
+int manifest_id_valid(const char *id)
+{
+	return plain_name(id, MF_ID_MAX - 1, "");
+}
+
 int manifest_file_name_valid(const char *name)
 {
-	size_t n = strlen(name);
-	if (n == 0 || n > 200 || name[0] == '.' || name[0] == '-')
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = name[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == '-' || c == '+'))
-			return 0;
-	}
-	return 1;
+	return plain_name(name, 200, "+");
 }
 
 const struct mf_image *manifest_find(const struct manifest *m, const char *id)

@@ -2,17 +2,22 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/bytes.h"
 #include "common/hex.h"
 #include "prepcmd.h"
+
+static void print_words(const uint8_t otp[32])
+{
+	for (int i = 0; i < 8; i++)
+		printf(" 0x%08x", be32_get(otp, 4 * (size_t)i)); /* OTP word i: big-endian bytes [4i, 4i+4) */
+}
 
 static void print_fuse_lines(const struct stm32_layout *l, const uint8_t otp[32])
 {
 	printf("OTP words %u-%u (big-endian per word):", l->otp_word, l->otp_word + 7);
-	for (int i = 0; i < 8; i++)
-		printf(" 0x%02x%02x%02x%02x", otp[4 * i], otp[4 * i + 1], otp[4 * i + 2], otp[4 * i + 3]);
+	print_words(otp);
 	printf("\nU-Boot, fuse the words directly (irreversible):\n  fuse prog -y 0 %u", l->otp_word);
-	for (int i = 0; i < 8; i++)
-		printf(" 0x%02x%02x%02x%02x", otp[4 * i], otp[4 * i + 1], otp[4 * i + 2], otp[4 * i + 3]);
+	print_words(otp);
 	printf("\nU-Boot, or with stm32key from the 32-byte file loaded at ${loadaddr}:\n"
 	       "  load mmc 0 ${loadaddr} publicKeysHashHashes.bin\n"
 	       "  stm32key read ${loadaddr}\n"

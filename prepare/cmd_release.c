@@ -12,19 +12,6 @@
 #include "prepcmd.h"
 #include "release.h"
 
-/* *created tells whether this run made the directory (removed on failure). */
-static int ensure_dir(const char *dir, int *created, struct err *e)
-{
-	struct stat st;
-	*created = 0;
-	if (!stat(dir, &st))
-		return S_ISDIR(st.st_mode) ? 0 : err_set(e, ERR_USAGE, "%s: not a directory", dir);
-	if (mkdir(dir, 0755))
-		return err_set(e, ERR_IO, "%s: cannot create: %s", dir, strerror(errno));
-	*created = 1;
-	return 0;
-}
-
 static void progress(size_t i, size_t n, const char *id)
 {
 	if (isatty(STDERR_FILENO))
@@ -118,7 +105,7 @@ int cmd_release(struct prep_opts *o)
 	int created = 0;
 	if (release_read(o->release, &rel, &e))
 		return prep_fail(&e);
-	if (ensure_dir(o->out_dir, &created, &e)) {
+	if (dir_ensure(o->out_dir, &created, &e)) {
 		release_free(&rel);
 		return prep_fail(&e);
 	}
