@@ -16,9 +16,7 @@ static struct kms_srv srv;
 static void start(void)
 {
 	dir = tmpdir_new();
-	char keys[512];
-	snprintf(keys, sizeof keys, "--key k3=%s", fixture("fixtures/keys/k3.pem"));
-	cr_assert_eq(kms_start(&srv, dir, keys), 0);
+	kms_start_fixture_keys(&srv, dir, "k3");
 }
 
 static void stop(void)

@@ -14,9 +14,7 @@ static struct kms_srv srv;
 static void start(void)
 {
 	dir = tmpdir_new();
-	char keys[512];
-	snprintf(keys, sizeof keys, "--key fsbl-k5=%s", fixture("fixtures/keys/k5.pem"));
-	cr_assert_eq(kms_start(&srv, dir, keys), 0);
+	kms_start_fixture_keys(&srv, dir, "fsbl-k5=k5");
 	/* the key directory as ST's KeyGen lays it out */
 	struct run r = run_cmd("cd %s && mkdir keys && for i in 0 1 2 3 4 5 6 7; do cp %s/k$i.pub.pem keys/publicKey0$i.pem; done && "
 			       "openssl ec -in %s/k5.pem -aes256 -passout pass:s3cret -out keys/privateKey05.pem 2>/dev/null && "

@@ -16,9 +16,7 @@ static struct kms_srv srv;
 static void start(void)
 {
 	dir = tmpdir_new();
-	char keys[512];
-	snprintf(keys, sizeof keys, "--key k1=%s", fixture("fixtures/keys/k1.pem"));
-	cr_assert_eq(kms_start(&srv, dir, keys), 0);
+	kms_start_fixture_keys(&srv, dir, "k1");
 	FILE *f = fopen(pjoin(dir, "rel.yaml"), "w");
 	fprintf(f, "format: stm32-release/1\nkeysets:\n  k: [k0.pub.pem, k1.pub.pem]\nimages:\n");
 	for (int i = 0; i < 500; i++)

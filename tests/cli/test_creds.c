@@ -13,9 +13,7 @@ static struct kms_srv srv;
 static void start(void)
 {
 	dir = tmpdir_new();
-	char keys[512];
-	snprintf(keys, sizeof keys, "--key k1=%s", fixture("fixtures/keys/k1.pem"));
-	cr_assert_eq(kms_start(&srv, dir, keys), 0);
+	kms_start_fixture_keys(&srv, dir, "k1");
 	struct run r = run_cmd("cd %s && head -c 2000 /dev/urandom > p && stm32-prep -q --soc stm32mp25 "
 			       "--pubkey %s --pubkey %s --key-index 1 --key-uri awskms:///alias/k1 p -o o.stm32 -m m.yaml",
 			       dir, fixture("fixtures/keys/k0.pub.pem"), fixture("fixtures/keys/k1.pub.pem"));

@@ -14,10 +14,7 @@ static struct kms_srv srv;
 static void start(void)
 {
 	dir = tmpdir_new();
-	char keys[1024];
-	snprintf(keys, sizeof keys, "--key k1=%s --key k5=%s", fixture("fixtures/keys/k1.pem"),
-		 fixture("fixtures/keys/k5.pem"));
-	cr_assert_eq(kms_start(&srv, dir, keys), 0, "loopback KMS did not start");
+	kms_start_fixture_keys(&srv, dir, "k1 k5");
 }
 
 static void stop(void)

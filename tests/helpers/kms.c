@@ -1,5 +1,6 @@
 #include "kms.h"
 
+#include <criterion/criterion.h>
 #include <curl/curl.h>
 #include <json-c/json.h>
 #include <signal.h>
@@ -43,6 +44,23 @@ int kms_start(struct kms_srv *s, const char *dir, const char *keys)
 		 "AWS_EC2_METADATA_DISABLED=true HOME=%s; unset AWS_SESSION_TOKEN AWS_PROFILE;",
 		 s->port, dir, dir);
 	return 0;
+}
+
+void kms_start_fixture_keys(struct kms_srv *s, const char *dir, const char *keys)
+{
+	char args[2048] = "", copy[256];
+	snprintf(copy, sizeof copy, "%s", keys);
+	for (char *save = NULL, *k = strtok_r(copy, " ", &save); k; k = strtok_r(NULL, " ", &save)) {
+		char *eq = strchr(k, '=');
+		const char *file = eq ? eq + 1 : k;
+		if (eq)
+			*eq = '\0';
+		char rel[64];
+		snprintf(rel, sizeof rel, "fixtures/keys/%s.pem", file);
+		size_t n = strlen(args);
+		snprintf(args + n, sizeof args - n, " --key %s=%s", k, fixture(rel));
+	}
+	cr_assert_eq(kms_start(s, dir, args), 0, "the loopback KMS endpoint did not start");
 }
 
 void kms_stop(struct kms_srv *s)

@@ -13,6 +13,9 @@ struct kms_srv {
 
 /* keys: server arguments, e.g. "--key k1=/path/k1.pem". 0 on success. */
 int kms_start(struct kms_srv *s, const char *dir, const char *keys);
+/* Start with fixture keys: "alias=kN ..." gives --key alias=tests/fixtures/keys/kN.pem;
+ * a bare "kN" is its own alias. Asserts that the endpoint started. */
+void kms_start_fixture_keys(struct kms_srv *s, const char *dir, const char *keys);
 void kms_stop(struct kms_srv *s);
 int kms_control(struct kms_srv *s, const char *json);
 int kms_reset(struct kms_srv *s);
