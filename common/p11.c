@@ -131,8 +131,8 @@ int p11_find_key(struct p11_session *ps, CK_OBJECT_CLASS cls, CK_KEY_TYPE type,
 	CK_RV rv = ps->f->C_FindObjects(ps->s, h, 2, &found);
 	ps->f->C_FindObjectsFinal(ps->s);
 	if (rv != CKR_OK || found != 1)
-		return err_set(e, ERR_KEYSTORE, "%s: %lu matching key objects, expected exactly one",
-			       ps->name, rv == CKR_OK ? (unsigned long)found : 0UL);
+		return err_set(e, ERR_KEYSTORE, "%s: %s key object matches, expected exactly one", ps->name,
+			       rv == CKR_OK && found ? "more than one" : "no");
 	*out = h[0];
 	return 0;
 }

@@ -387,3 +387,89 @@ Test(oem_secret, missing_file_is_an_io_error_and_empty_source_a_usage_error)
 	cr_expect_eq(oem_derive_key("", 1, &k, warn, &e), ERR_USAGE);
 	cr_expect_eq(oem_derive_key(fixture(VEC), 1, &k, warn, &e), ERR_INPUT, "a directory: %s", e.msg);
 }
+
+/* ---- the secret in a SoftHSM2 token ---- */
+
+#define MODULE "/usr/lib/softhsm/libsofthsm2.so"
+
+static const char *hsm_dir;
+
+static void make_token(void)
+{
+	hsm_dir = tmpdir_new();
+	struct run r = run_cmd(
+		"cd %s && mkdir tokens && printf 'directories.tokendir = %s/tokens\\nobjectstore.backend = file\\nlog.level = ERROR\\n' > softhsm2.conf && "
+		"export SOFTHSM2_CONF=$PWD/softhsm2.conf && "
+		"softhsm2-util --init-token --free --label oem --pin 123456 --so-pin 654321 >/dev/null && "
+		"softhsm2-util --import %s --aes --token oem --label oem-secret --id 01 --pin 123456 >/dev/null && "
+		/* softhsm2-util --aes reads the file up to its first newline: an AES-256 key
+		 * without one, and a 16-byte secret with one (imported as 3 bytes) */
+		"printf 'abcdefghijklmnopqrstuvwxyz012345' > k256.bin && "
+		"softhsm2-util --import k256.bin --aes --token oem --label oem-256 --id 02 --pin 123456 >/dev/null && "
+		"printf 'ab\\ncdefghijklmno' > nl.bin && "
+		"softhsm2-util --import nl.bin --aes --token oem --label oem-cut --id 03 --pin 123456 >/dev/null && "
+		"echo 123456 > pin.txt",
+		hsm_dir, hsm_dir, fixture(VEC "oem_secret.bin"));
+	cr_assert_eq(r.code, 0, "SoftHSM2 token: %s%s", r.out, r.err);
+	run_free(&r);
+	setenv("SOFTHSM2_CONF", pjoin(hsm_dir, "softhsm2.conf"), 1);
+}
+
+static void drop_token(void)
+{
+	tmpdir_rm(hsm_dir);
+}
+
+static int derive_uri(const char *object, const char *pin_part, uint32_t dc, struct oem_key *k, struct err *e)
+{
+	char uri[1024], warn[OEM_WARN_MAX];
+	snprintf(uri, sizeof uri, "pkcs11:token=oem;object=%s?module-path=" MODULE "&%s", object, pin_part);
+	int rc = oem_derive_key(uri, dc, k, warn, e);
+	cr_expect_str_eq(warn, "");
+	return rc;
+}
+
+Test(oem_pkcs11, aes_key_in_the_token_derives_the_same_key_as_the_file, .init = make_token, .fini = drop_token)
+{
+	char pin[512];
+	snprintf(pin, sizeof pin, "pin-source=file:%s", pjoin(hsm_dir, "pin.txt"));
+	for (size_t i = 0; i < N_ENC; i++) {
+		struct oem_key tok, file;
+		struct err e = { 0 };
+		cr_assert_eq(derive_uri("oem-secret", pin, st_enc[i].dc, &tok, &e), 0, "%s", e.msg);
+		derive(st_enc[i].dc, &file);
+		cr_expect_eq(memcmp(tok.k, file.k, sizeof tok.k), 0, "%s: token and file keys differ", st_enc[i].name);
+		oem_key_clear(&tok);
+		oem_key_clear(&file);
+	}
+}
+
+Test(oem_pkcs11, token_refusals_name_the_uri_but_never_the_pin_or_secret, .init = make_token, .fini = drop_token)
+{
+	static const struct { const char *object, *pin, *msg; int code; } bad[] = {
+		{ "oem-256", "pin-value=123456", "is 32 bytes, expected an AES-128 key (16)", ERR_KEYSTORE },
+		{ "oem-cut", "pin-value=123456", "is 3 bytes, expected an AES-128 key (16)", ERR_KEYSTORE },
+		{ "nosuch", "pin-value=123456", "no key object matches", ERR_KEYSTORE },
+		{ "oem-secret", "pin-value=987654", "login failed", ERR_KEYSTORE },
+		{ "oem-secret", "pin-source=file:/nonexistent/pin", "cannot read the PIN", ERR_KEYSTORE },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct oem_key k;
+		struct err e = { 0 };
+		cr_expect_eq(derive_uri(bad[i].object, bad[i].pin, 0x25205f0e, &k, &e), bad[i].code, "case %zu: %s", i, e.msg);
+		cr_expect(strstr(e.msg, bad[i].msg) != NULL, "case %zu: want '%s' in: %s", i, bad[i].msg, e.msg);
+		cr_expect(strstr(e.msg, "pkcs11:token=oem") != NULL, "case %zu names the URI: %s", i, e.msg);
+		cr_expect_null(strstr(e.msg, "987654"), "PIN in: %s", e.msg);
+		cr_expect_null(strstr(e.msg, "123456"), "PIN in: %s", e.msg);
+		expect_no_secret(e.msg);
+	}
+	struct oem_key k;
+	char warn[OEM_WARN_MAX];
+	struct err e = { 0 };
+	unsetenv("PKCS11_MODULE_PATH");
+	cr_expect_eq(oem_derive_key("pkcs11:token=oem;object=oem-secret?pin-value=123456", 1, &k, warn, &e), ERR_USAGE);
+	cr_expect(strstr(e.msg, "module-path") != NULL, "%s", e.msg);
+	cr_expect_null(strstr(e.msg, "123456"), "PIN in: %s", e.msg);
+	cr_expect_eq(oem_derive_key("pkcs11:%zz", 1, &k, warn, &e), ERR_USAGE);
+	cr_expect(strstr(e.msg, "not a PKCS#11 URI") != NULL, "%s", e.msg);
+}
