@@ -289,6 +289,19 @@ Test(pkcs11, manifest_signed_through_softhsm2_verifies, .init = start, .fini = s
 	run_free(&r);
 }
 
+Test(pkcs11, pubkey_with_a_pin_value_in_the_uri_never_prints_the_pin, .init = start, .fini = stop)
+{
+	make_token();
+	struct run r = run_cmd("%s cd %s && kms-sign-digest pubkey "
+			       "'pkcs11:token=stm32;object=fsbl-k5?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-value=123456' -o p.pem",
+			       hsm_env(), dir);
+	cr_expect_eq(r.code, 0, "%s", r.err);
+	cr_expect(strstr(r.err, "P-256 key, fingerprint") != NULL, "%s", r.err);
+	cr_expect_null(strstr(r.err, "123456"), "PIN shown: %s", r.err);
+	cr_expect_null(strstr(r.out, "123456"), "PIN shown: %s", r.out);
+	run_free(&r);
+}
+
 Test(pkcs11, many_workers_each_use_their_own_session, .init = start, .fini = stop)
 {
 	make_token();
