@@ -118,8 +118,7 @@ static int from_process(const struct aws_settings *s, struct aws_creds *c, struc
 	int rc = run_process(s->profile.credential_process, &out, e);
 	if (!rc)
 		rc = from_json(buf_cstr(&out), c, source, e);
-	OPENSSL_cleanse(out.p, out.cap);
-	buf_free(&out);
+	buf_wipe_free(&out);
 	return rc;
 }
 
@@ -133,8 +132,8 @@ static int http_get(const char *method, const char *url, struct curl_slist *hdrs
 	int rc = h ? http_do(h, &rq, &rs, e) : err_set(e, ERR_INTERNAL, "out of memory");
 	if (!rc && rs.status != 200)
 		rc = err_set(e, ERR_KEYSTORE, "%s answered HTTP %ld", url, rs.status);
-	if (!rc)
-		buf_str(out, buf_cstr(&rs.body));
+	if (!rc && (!buf_ok(&rs.body) || buf_str(out, buf_cstr(&rs.body))))
+		rc = err_set(e, ERR_KEYSTORE, "%s: answer too large", url);
 	if (h) {
 		http_response_free(&rs);
 		curl_easy_cleanup(h);
@@ -187,7 +186,7 @@ static int from_container(struct aws_creds *c, struct err *e)
 	curl_slist_free_all(h);
 	OPENSSL_cleanse(auth, sizeof auth);
 	OPENSSL_cleanse(tokfile_buf, sizeof tokfile_buf);
-	buf_free(&out);
+	buf_wipe_free(&out);
 	return rc;
 }
 
@@ -222,9 +221,9 @@ static int from_imds(struct aws_creds *c, struct err *e)
 		rc = from_json(buf_cstr(&out), c, "EC2 instance metadata", e);
 	curl_slist_free_all(h);
 	OPENSSL_cleanse(hdr, sizeof hdr);
-	buf_free(&tok);
+	buf_wipe_free(&tok);
 	buf_free(&role);
-	buf_free(&out);
+	buf_wipe_free(&out);
 	return rc;
 }
 

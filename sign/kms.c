@@ -214,7 +214,12 @@ static int one_attempt(struct kms_client *k, CURL *h, const char *target, const 
 	curl_slist_free_all(hdrs);
 	a->transport = rc != 0;
 	a->status = rs.status;
-	if (!rc && rs.status == 200) {
+	if (!rc && !buf_ok(&rs.body)) {
+		snprintf(a->type, sizeof a->type, "MalformedResponse");
+		snprintf(a->msg, sizeof a->msg, "answer larger than %u KiB", HTTP_MAX_RESPONSE >> 10);
+		a->status = 502; /* treated as a server fault: retried */
+		rc = 1;
+	} else if (!rc && rs.status == 200) {
 		*out = json_tokener_parse(buf_cstr(&rs.body));
 		if (!*out || !json_object_is_type(*out, json_type_object)) {
 			json_object_put(*out);
