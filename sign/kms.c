@@ -24,6 +24,9 @@ static int resolve_url(struct kms_client *k, const char *endpoint, struct err *e
 	if (!u || curl_url_set(u, CURLUPART_URL, endpoint, CURLU_DEFAULT_SCHEME) ||
 	    curl_url_get(u, CURLUPART_HOST, &host, 0) || curl_url_get(u, CURLUPART_SCHEME, &scheme, 0))
 		rc = err_set(e, ERR_USAGE, "KMS endpoint '%.200s' is not a URL", endpoint);
+	if (!rc && strcmp(scheme, "https"))
+		rc = err_set(e, ERR_USAGE, "KMS endpoint '%.200s': the scheme must be https (requests carry "
+			     "signed credentials)", endpoint);
 	if (!rc) {
 		curl_url_get(u, CURLUPART_PORT, &port, CURLU_NO_DEFAULT_PORT);
 		snprintf(k->host, sizeof k->host, "%s%s%s", host, port ? ":" : "", port ? port : "");
@@ -191,6 +194,7 @@ struct attempt {
 	char type[128];
 	char msg[512];
 	int transport;
+	CURLcode curl;
 };
 
 static int one_attempt(struct kms_client *k, CURL *h, const char *target, const char *body,
@@ -213,6 +217,7 @@ static int one_attempt(struct kms_client *k, CURL *h, const char *target, const 
 	rc = http_do(h, &rq, &rs, e);
 	curl_slist_free_all(hdrs);
 	a->transport = rc != 0;
+	a->curl = rs.curl;
 	a->status = rs.status;
 	if (!rc && !buf_ok(&rs.body)) {
 		snprintf(a->type, sizeof a->type, "MalformedResponse");
@@ -248,6 +253,34 @@ static int explain_fatal(const struct kms_client *k, const char *action, const s
 		       a->type[0] ? a->type : "error", a->msg[0] ? ": " : "", a->msg);
 }
 
+static void log_retry(const struct kms_client *k, const char *action, int attempt,
+		      const struct attempt *a, const struct err *e, double wait)
+{
+	if (!k->cfg->verbose || !k->cfg->log)
+		return;
+	char line[1200];
+	snprintf(line, sizeof line, "%s attempt %d: %s%s, retrying in %.3f s", action, attempt + 1,
+		 a->transport ? "transport error: " : a->type, a->transport ? e->msg : "", wait);
+	k->cfg->log(line);
+}
+
+/* The final message; the transport detail (libcurl's words, naming the
+ * endpoint) is copied first, since e holds it. */
+static int give_up(const struct kms_client *k, const char *action, int attempts, int permanent,
+		   const struct attempt *a, struct err *e)
+{
+	if (!a->transport)
+		return err_set(e, ERR_KEYSTORE, "KMS %s at %s: gave up after %d attempts: HTTP %ld %s",
+			       action, k->url, attempts, a->status, a->type);
+	char detail[ERR_MSG_MAX];
+	snprintf(detail, sizeof detail, "%s", e->msg);
+	if (permanent)
+		return err_set(e, ERR_KEYSTORE, "KMS %s: %s (after %d attempt%s; a retry will not heal this: "
+			       "check the endpoint, its certificate and AWS_CA_BUNDLE)",
+			       action, detail, attempts, attempts == 1 ? "" : "s");
+	return err_set(e, ERR_KEYSTORE, "KMS %s: gave up after %d attempts: %s", action, attempts, detail);
+}
+
 int kms_call(struct kms_client *k, CURL *h, const char *action, json_object *body,
 	     json_object **out, struct err *e)
 {
@@ -255,9 +288,9 @@ int kms_call(struct kms_client *k, CURL *h, const char *action, json_object *bod
 	snprintf(target, sizeof target, "TrentService.%s", action);
 	const char *text = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
 								      JSON_C_TO_STRING_NOSLASHESCAPE);
-	int refreshed = 0, refresh = 0;
+	int refreshed = 0, refresh = 0, permanent = 0, attempt;
 	struct attempt a;
-	for (int attempt = 0; attempt < k->cfg->max_attempts; attempt++) {
+	for (attempt = 0; attempt < k->cfg->max_attempts; attempt++) {
 		int rc = one_attempt(k, h, target, text, refresh, &a, out, e);
 		refresh = 0;
 		if (rc == 0)
@@ -271,19 +304,13 @@ int kms_call(struct kms_client *k, CURL *h, const char *action, json_object *bod
 			refresh = refreshed = 1;
 			continue;
 		}
+		/* a permanent transport error gets one more try, no more */
+		if (a.transport && http_permanent(a.curl) && permanent++)
+			return give_up(k, action, attempt + 1, 1, &a, e);
 		double wait = backoff(k->cfg, attempt);
-		if (k->cfg->verbose && k->cfg->log) {
-			char line[1200];
-			snprintf(line, sizeof line, "%s attempt %d: %s%s, retrying in %.3f s", action,
-				 attempt + 1, a.transport ? "transport error: " : a.type,
-				 a.transport ? e->msg : "", wait);
-			k->cfg->log(line);
-		}
-		sleep_seconds(wait);
+		log_retry(k, action, attempt, &a, e, wait);
+		if (attempt + 1 < k->cfg->max_attempts)
+			sleep_seconds(wait);
 	}
-	if (a.transport)
-		return err_set(e, ERR_KEYSTORE, "KMS %s: gave up after %d attempts: %s", action,
-			       k->cfg->max_attempts, e->msg);
-	return err_set(e, ERR_KEYSTORE, "KMS %s at %s: gave up after %d attempts: HTTP %ld %s", action,
-		       k->url, k->cfg->max_attempts, a.status, a.type);
+	return give_up(k, action, attempt, a.transport && http_permanent(a.curl), &a, e);
 }

@@ -172,3 +172,17 @@ Test(creds, regression_a_web_identity_form_past_128_kib_is_sent_whole, .init = s
 	cr_expect_null(strstr(r.err, "AddressSanitizer"), "%s", r.err);
 	run_free(&r);
 }
+
+Test(creds, regression_a_container_uri_on_a_host_named_like_localhost_is_refused, .init = start, .fini = stop)
+{
+	/* http://localhost.attacker.example/ passed the prefix test for loopback
+	 * and would have received the container authorization token in clear. */
+	struct run r = run_cmd("%s " NO_ENV_CREDS " cd %s && AWS_CONTAINER_CREDENTIALS_FULL_URI=http://localhost.attacker.example/ "
+			       "AWS_CONTAINER_AUTHORIZATION_TOKEN=secret-tok kms-sign-digest m.yaml -o s.yaml", srv.env, dir);
+	cr_expect_eq(r.code, 5, "%s", r.err);
+	cr_expect(strstr(r.err, "AWS_CONTAINER_CREDENTIALS_FULL_URI must be https or a loopback http address") != NULL,
+		  "%s", r.err);
+	cr_expect_null(strstr(r.err, "secret-tok"));
+	cr_expect_eq(kms_stat(&srv, "sign"), 0);
+	run_free(&r);
+}

@@ -1,6 +1,7 @@
 /* kms-sign-digest against real components started by the tests: the
  * loopback KMS endpoint (SigV4 checked by botocore) and a SoftHSM2 token. */
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -317,5 +318,50 @@ Test(pkcs11, pin_value_in_a_key_uri_is_refused_by_prep, .init = start, .fini = s
 	cr_expect(strstr(r.err, "pin-source") != NULL, "%s", r.err);
 	cr_expect_null(strstr(r.err, "98765"));
 	cr_expect_not(file_exists(pjoin(dir, "o.stm32")));
+	run_free(&r);
+}
+
+/* ---- transport errors: permanent ones are not retried like throttling ---- */
+
+struct transport_case {
+	char name[40];
+	char env[160];      /* shell assignments after srv.env */
+	int code;
+	char expect[80];    /* in the message */
+};
+
+static struct transport_case transport_cases[] = {
+	{ "closed endpoint", "export AWS_ENDPOINT_URL_KMS=https://127.0.0.1:1;", 5, "127.0.0.1 port 1" },
+	{ "untrusted CA", "unset AWS_CA_BUNDLE;", 5, "certificate" },
+	{ "unknown host", "export AWS_ENDPOINT_URL_KMS=https://no-such-host.invalid;", 5, "no-such-host.invalid" },
+	{ "wrong scheme", "export AWS_ENDPOINT_URL_KMS=http://127.0.0.1:1;", 2, "the scheme must be https" },
+};
+
+ParameterizedTestParameters(kms_sign, regression_permanent_transport_errors_fail_fast_and_readably)
+{
+	return cr_make_param_array(struct transport_case, transport_cases,
+				   sizeof transport_cases / sizeof transport_cases[0]);
+}
+
+ParameterizedTest(struct transport_case *tc, kms_sign, regression_permanent_transport_errors_fail_fast_and_readably,
+		  .init = start, .fini = stop, .timeout = 60)
+{
+	/* They were retried 12 times (8-19 s) and the message repeated itself:
+	 * "gave up after 12 attempts: KMS GetPublicKey: gave up after 12 attempts: ver". */
+	make_release(2, 1, "awskms:///alias/k1");
+	struct run r = run_cmd("%s %s cd %s && s=$(date +%%s%%N); "
+			       "kms-sign-digest out/manifest.yaml -o out/sigs.yaml; rc=$?; "
+			       "echo $(( ($(date +%%s%%N) - s) / 1000000 )); exit $rc",
+			       srv.env, tc->env, dir);
+	long ms = strtol(r.out, NULL, 10);
+	cr_expect_eq(r.code, tc->code, "%s: %s", tc->name, r.err);
+	cr_expect_lt(ms, 15000, "%s took %ld ms", tc->name, ms);
+	cr_expect(strstr(r.err, tc->expect) != NULL, "%s: %s", tc->name, r.err);
+	const char *first = strstr(r.err, "KMS GetPublicKey");
+	cr_expect(tc->code == 2 || (first && !strstr(first + 1, "KMS GetPublicKey")),
+		  "%s: the action is named once: %s", tc->name, r.err);
+	cr_expect_null(strstr(r.err, "gave up after 12"), "%s: %s", tc->name, r.err);
+	cr_expect_eq(kms_stat(&srv, "sign"), 0);
+	cr_expect_not(file_exists(pjoin(dir, "out/sigs.yaml")));
 	run_free(&r);
 }
