@@ -35,6 +35,8 @@ struct aws_settings {
 };
 
 int aws_settings_load(struct aws_settings *s, struct err *e);
+/* Same, for a named profile (NULL: AWS_PROFILE or "default"). */
+int aws_settings_load_profile(struct aws_settings *s, const char *profile, struct err *e);
 /* Values of profile p->name from an INI text (credentials or config file). */
 int aws_profile_parse(const char *text, const char *name, struct aws_profile *p, int config_file,
 		      struct err *e);

@@ -8,6 +8,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "signer_conf.h"
 #include "sigv4.h"
 
 static int resolve_url(struct kms_client *k, const char *endpoint, struct err *e)
@@ -69,19 +70,57 @@ static struct ratelimit *shared_ratelimit(double per_second)
 	return &process_rl;
 }
 
+/* host:port of a URL (port 443 when absent), to compare endpoints. */
+static void host_port(const char *url, char *out, size_t n)
+{
+	CURLU *u = curl_url();
+	char *host = NULL, *port = NULL;
+	out[0] = '\0';
+	if (u && url && *url && !curl_url_set(u, CURLUPART_URL, url, CURLU_DEFAULT_SCHEME) &&
+	    !curl_url_get(u, CURLUPART_HOST, &host, 0) &&
+	    !curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT))
+		snprintf(out, n, "%s:%s", host, port);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+}
+
+/* A manifest may name an endpoint only among those the operator named:
+ * otherwise the signed request (and the session token) would go where the
+ * build host chose. */
+static int endpoint_allowed(const char *endpoint, const struct key_conf *kc,
+			    const struct aws_settings *s, struct err *e)
+{
+	char want[400], a[400], b[400];
+	host_port(endpoint, want, sizeof want);
+	host_port(kc ? kc->endpoint : NULL, a, sizeof a);
+	host_port(s->endpoint, b, sizeof b);
+	if (want[0] && (!strcmp(want, a) || !strcmp(want, b)))
+		return 0;
+	return err_set(e, ERR_USAGE, "the manifest sends requests for this key to %s, an endpoint that "
+		       "neither the signer configuration nor the AWS settings (AWS_ENDPOINT_URL_KMS, "
+		       "AWS_ENDPOINT_URL, the profile's endpoint_url) name; nothing was sent", want);
+}
+
 int kms_client_init(struct kms_client *k, const char *endpoint, const char *key_id,
-		    const struct sign_config *cfg, struct err *e)
+		    const struct sign_config *cfg, const struct key_conf *kc, int uri_untrusted,
+		    struct err *e)
 {
 	memset(k, 0, sizeof *k);
 	k->cfg = cfg;
-	int rc = aws_settings_load(&k->settings, e);
+	int rc = aws_settings_load_profile(&k->settings, kc && kc->profile[0] ? kc->profile : NULL, e);
 	if (rc)
 		return rc;
-	snprintf(k->region, sizeof k->region, "%s", k->settings.region);
+	if (kc && kc->endpoint[0])
+		snprintf(k->settings.endpoint, sizeof k->settings.endpoint, "%s", kc->endpoint);
+	snprintf(k->region, sizeof k->region, "%s",
+		 kc && kc->region[0] ? kc->region : k->settings.region);
 	if (!k->region[0])
 		region_from_arn(key_id, k->region, sizeof k->region);
 	if (!k->region[0])
 		return err_set(e, ERR_USAGE, "no AWS region: set AWS_REGION, or region in the profile");
+	if (endpoint && *endpoint && uri_untrusted && (rc = endpoint_allowed(endpoint, kc, &k->settings, e)))
+		return rc;
 	if (!endpoint || !*endpoint)
 		endpoint = k->settings.endpoint;
 	if ((rc = resolve_url(k, endpoint, e)))
@@ -95,6 +134,14 @@ void kms_client_free(struct kms_client *k)
 {
 	aws_creds_wipe(&k->creds);
 	OPENSSL_cleanse(&k->settings.profile, sizeof k->settings.profile);
+}
+
+void kms_principal(struct kms_client *k, char *out, size_t n)
+{
+	pthread_mutex_lock(&k->mu);
+	snprintf(out, n, "aws:%s (%s)", k->have_creds ? k->creds.access_key : "?",
+		 k->have_creds ? k->creds.source : "no credentials yet");
+	pthread_mutex_unlock(&k->mu);
 }
 
 static int get_creds(struct kms_client *k, int force, struct aws_creds *out, struct err *e)

@@ -10,6 +10,8 @@
 #include <p11-kit/uri.h>
 
 #include "keystore.h"
+#include "pin.h"
+#include "signer_conf.h"
 
 struct p11 {
 	P11KitUri *uri;
@@ -25,10 +27,17 @@ struct p11_worker {
 	CK_OBJECT_HANDLE key;
 };
 
-static int read_pin(struct p11 *p, const char *uri, struct err *e)
+static int read_pin(struct p11 *p, const struct key_conf *kc, const char *uri, struct err *e)
 {
 	const char *v = p11_kit_uri_get_pin_value(p->uri);
 	const char *src = p11_kit_uri_get_pin_source(p->uri);
+	if (kc) {
+		/* the configuration, never the URI: it may come from a manifest */
+		int rc = pin_read(kc, kc->uri, p->pin, sizeof p->pin, &p->has_pin, e);
+		p11_kit_uri_set_pin_value(p->uri, NULL);
+		p11_kit_uri_set_pin_source(p->uri, NULL);
+		return rc;
+	}
 	if (v) {
 		snprintf(p->pin, sizeof p->pin, "%s", v);
 		p->has_pin = 1;
@@ -50,7 +59,24 @@ static int read_pin(struct p11 *p, const char *uri, struct err *e)
 	return 0;
 }
 
-static int find_slot(struct p11 *p, const char *uri, struct err *e)
+/* PKCS#11 text fields are space-padded, not NUL-terminated. */
+static void trimmed(const CK_UTF8CHAR *s, size_t n, char *out)
+{
+	while (n && s[n - 1] == ' ')
+		n--;
+	memcpy(out, s, n);
+	out[n] = '\0';
+}
+
+static void token_principal(const CK_TOKEN_INFO *info, char *out, size_t n)
+{
+	char label[33], serial[17];
+	trimmed(info->label, sizeof info->label, label);
+	trimmed(info->serialNumber, sizeof info->serialNumber, serial);
+	snprintf(out, n, "pkcs11 token %s serial %s", label, serial);
+}
+
+static int find_slot(struct p11 *p, const char *uri, char *principal, size_t pn, struct err *e)
 {
 	CK_SLOT_ID slots[64];
 	CK_ULONG n = 64;
@@ -61,6 +87,7 @@ static int find_slot(struct p11 *p, const char *uri, struct err *e)
 		if (p->f->C_GetTokenInfo(slots[i], &info) == CKR_OK &&
 		    p11_kit_uri_match_token_info(p->uri, &info) == 1) {
 			p->slot = slots[i];
+			token_principal(&info, principal, pn);
 			return 0;
 		}
 	}
@@ -81,7 +108,7 @@ static int p11_open(struct keystore *ks, const struct sign_config *cfg, struct e
 	p->uri = p11_kit_uri_new();
 	if (!p->uri || p11_kit_uri_parse(ks->uri, P11_KIT_URI_FOR_ANY, p->uri) != P11_KIT_URI_OK)
 		return err_set(e, ERR_USAGE, "%s: not a PKCS#11 URI (RFC 7512)", ks->signer);
-	int rc = read_pin(p, "pkcs11 key", e);
+	int rc = read_pin(p, ks->conf, "pkcs11 key", e);
 	if (rc)
 		return rc;
 	/* from here on, the URI without its PIN names the key in messages */
@@ -90,8 +117,8 @@ static int p11_open(struct keystore *ks, const struct sign_config *cfg, struct e
 		snprintf(ks->signer, sizeof ks->signer, "%s", clean);
 		free(clean);
 	}
-	const char *module = p11_kit_uri_get_module_path(p->uri);
-	if (!module)
+	const char *module = ks->conf ? ks->conf->module : p11_kit_uri_get_module_path(p->uri);
+	if (!module && !ks->from_manifest)
 		module = getenv("PKCS11_MODULE_PATH");
 	if (!module)
 		return err_set(e, ERR_USAGE, "%s: add ?module-path=/path/to/module.so to the URI", ks->signer);
@@ -103,26 +130,49 @@ static int p11_open(struct keystore *ks, const struct sign_config *cfg, struct e
 		p->f = NULL;
 		return err_set(e, ERR_KEYSTORE, "%s: C_Initialize failed", ks->signer);
 	}
-	return find_slot(p, ks->signer, e);
+	return find_slot(p, ks->signer, ks->principal, sizeof ks->principal, e);
 }
 
-/* Object search by class and the URI's label (object=) and id (id=). */
-static int find_object(struct p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls,
-		       CK_OBJECT_HANDLE *out)
+/* Objects of a class that match the URI's label (object=) and id (id=), or
+ * the given CKA_ID instead: how many (0, 1, or 2 for "more than one"). */
+static int find_objects(struct p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls,
+			const CK_ATTRIBUTE *by_id, CK_OBJECT_HANDLE *out)
 {
 	CK_ATTRIBUTE t[3] = { { CKA_CLASS, &cls, sizeof cls } };
 	CK_ULONG n = 1, found = 0;
+	CK_OBJECT_HANDLE h[2];
 	CK_ATTRIBUTE_PTR label = p11_kit_uri_get_attribute(p->uri, CKA_LABEL);
 	CK_ATTRIBUTE_PTR id = p11_kit_uri_get_attribute(p->uri, CKA_ID);
-	if (label)
+	if (by_id)
+		t[n++] = *by_id;
+	else if (label)
 		t[n++] = *label;
-	if (id)
+	if (!by_id && id)
 		t[n++] = *id;
 	if (p->f->C_FindObjectsInit(s, t, n) != CKR_OK)
 		return -1;
-	CK_RV rv = p->f->C_FindObjects(s, out, 1, &found);
+	CK_RV rv = p->f->C_FindObjects(s, h, 2, &found);
 	p->f->C_FindObjectsFinal(s);
-	return rv == CKR_OK && found == 1 ? 0 : -1;
+	if (rv != CKR_OK)
+		return -1;
+	if (found >= 1)
+		*out = h[0];
+	return (int)found;
+}
+
+/* Exactly one private key must match: a URI that matches two would sign
+ * with whichever the token lists first. */
+static int find_private(struct p11 *p, CK_SESSION_HANDLE s, const char *name, CK_OBJECT_HANDLE *out,
+			struct err *e)
+{
+	int n = find_objects(p, s, CKO_PRIVATE_KEY, NULL, out);
+	if (n == 1)
+		return 0;
+	if (n < 0)
+		return err_set(e, ERR_KEYSTORE, "%s: C_FindObjects failed", name);
+	return err_set(e, ERR_KEYSTORE, "%s: %s private key matches the URI%s", name,
+		       n ? "more than one" : "no",
+		       n ? ": name one with object= or id=" : " (or the PIN does not give access to it)");
 }
 
 static int login(struct p11 *p, CK_SESSION_HANDLE s)
@@ -146,10 +196,15 @@ static void *p11_worker_open(struct keystore *ks, struct err *e)
 		err_set(e, ERR_KEYSTORE, "%s: C_OpenSession failed", ks->signer);
 		return NULL;
 	}
-	if (login(p, w->session) || find_object(p, w->session, CKO_PRIVATE_KEY, &w->key)) {
+	if (login(p, w->session)) {
+		err_set(e, ERR_KEYSTORE, "%s: login failed: wrong PIN or locked token", ks->signer);
 		p->f->C_CloseSession(w->session);
 		free(w);
-		err_set(e, ERR_KEYSTORE, "%s: login failed or no single private key matches", ks->signer);
+		return NULL;
+	}
+	if (find_private(p, w->session, ks->signer, &w->key, e)) {
+		p->f->C_CloseSession(w->session);
+		free(w);
 		return NULL;
 	}
 	return w;
@@ -183,22 +238,39 @@ static int parse_point(const uint8_t *pt, CK_ULONG n, const uint8_t *params, CK_
 	return 0;
 }
 
+/* The public key of the one matching private key: the object with the
+ * private key's CKA_ID. */
+static int public_of_private(struct p11 *p, CK_SESSION_HANDLE s, struct keystore *ks, struct err *e)
+{
+	CK_OBJECT_HANDLE priv, pub;
+	uint8_t id[256], point[128], params[64];
+	CK_ATTRIBUTE ida = { CKA_ID, id, sizeof id };
+	CK_ATTRIBUTE t[2] = { { CKA_EC_POINT, point, sizeof point }, { CKA_EC_PARAMS, params, sizeof params } };
+	if (login(p, s))
+		return err_set(e, ERR_KEYSTORE, "%s: login failed: wrong PIN or locked token", ks->signer);
+	int rc = find_private(p, s, ks->signer, &priv, e);
+	if (rc)
+		return rc;
+	if (p->f->C_GetAttributeValue(s, priv, &ida, 1) != CKR_OK || ida.ulValueLen == 0)
+		return err_set(e, ERR_KEYSTORE, "%s: the private key has no CKA_ID to find its public key by",
+			       ks->signer);
+	int n = find_objects(p, s, CKO_PUBLIC_KEY, &ida, &pub);
+	if (n != 1)
+		return err_set(e, ERR_KEYSTORE, "%s: %s public key has the private key's CKA_ID", ks->signer,
+			       n > 1 ? "more than one" : "no");
+	if (p->f->C_GetAttributeValue(s, pub, t, 2) != CKR_OK ||
+	    parse_point(point, t[0].ulValueLen, params, t[1].ulValueLen, &ks->pub))
+		return err_set(e, ERR_KEYSTORE, "%s: the key is not P-256 or brainpoolP256t1", ks->signer);
+	return 0;
+}
+
 static int p11_public_key(struct keystore *ks, struct err *e)
 {
 	struct p11 *p = ks->state;
 	CK_SESSION_HANDLE s;
-	CK_OBJECT_HANDLE obj;
-	uint8_t point[128], params[64];
-	CK_ATTRIBUTE t[2] = { { CKA_EC_POINT, point, sizeof point }, { CKA_EC_PARAMS, params, sizeof params } };
 	if (p->f->C_OpenSession(p->slot, CKF_SERIAL_SESSION, NULL, NULL, &s) != CKR_OK)
 		return err_set(e, ERR_KEYSTORE, "%s: C_OpenSession failed", ks->signer);
-	int rc = 0;
-	if (login(p, s) || find_object(p, s, CKO_PUBLIC_KEY, &obj))
-		rc = err_set(e, ERR_KEYSTORE, "%s: login failed or no single public key object matches",
-			     ks->signer);
-	else if (p->f->C_GetAttributeValue(s, obj, t, 2) != CKR_OK ||
-		 parse_point(point, t[0].ulValueLen, params, t[1].ulValueLen, &ks->pub))
-		rc = err_set(e, ERR_KEYSTORE, "%s: the key is not P-256 or brainpoolP256t1", ks->signer);
+	int rc = public_of_private(p, s, ks, e);
 	p->f->C_CloseSession(s);
 	ks->have_pub = rc == 0;
 	return rc;

@@ -17,7 +17,8 @@ another key than GetPublicKey shows), short_rs ("r", "s" or "both": every
 signature has that half with a leading zero byte), short_share (share of
 signatures forced short), rate_limit (requests/s above which Sign is
 throttled), expire_token_once (answer ExpiredTokenException once), signature_expired,
-access_denied (answer every request so), key_spec (the KeySpec GetPublicKey reports).
+access_denied (answer every request so), key_spec (the KeySpec GetPublicKey reports),
+fail_sign_after (Sign calls after that many successful ones are denied).
 Prints "READY <port>" on stdout when it accepts connections.
 """
 import argparse
@@ -323,6 +324,10 @@ class Handler(BaseHTTPRequestHandler):
     def sign(self, key, req):
         st = self.server.state
         arn, priv = key
+        limit = st.faults.get("fail_sign_after")
+        if limit is not None and st.stats["sign"] >= int(limit):
+            self.error(400, "AccessDeniedException", "User is not authorized to perform: kms:Sign")
+            return
         if req.get("SigningAlgorithm") != "ECDSA_SHA_256":
             self.error(400, "InvalidKeyUsageException", "unsupported SigningAlgorithm")
             return
