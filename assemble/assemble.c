@@ -122,6 +122,34 @@ static int check_header(const struct asm_item *it, const struct stm32_image *img
 	return 0;
 }
 
+/* Every other manifest field the reviewer saw on the signing host, bound to
+ * the image: the signer never sees the image, so this is where an edited
+ * manifest is caught, each field named. */
+static int check_claims(const struct asm_item *it, const struct stm32_image *img, struct err *e)
+{
+	const struct mf_image *im = it->im;
+	uint8_t table[32];
+	if (img->binary_type != im->binary_type)
+		return err_set(e, ERR_VERIFY, "image %s: check binary_type: file has 0x%02x, manifest says 0x%02x",
+			       im->id, img->binary_type, im->binary_type);
+	if (img->image_version != im->image_version)
+		return err_set(e, ERR_VERIFY, "image %s: check image_version: file has %u, manifest says %u",
+			       im->id, img->image_version, im->image_version);
+	stm32_table_hash(img, table);
+	if (memcmp(table, im->table_hash, 32))
+		return err_set(e, ERR_VERIFY, "image %s: check table_hash: the file's key table hashes to "
+			       "another value than the manifest's", im->id);
+	return 0;
+}
+
+static int check_digest(const struct asm_item *it, const struct image_sums *sums, struct err *e)
+{
+	if (memcmp(sums->digest, it->im->digest, 32))
+		return err_set(e, ERR_VERIFY, "image %s: check digest: the file's signed range hashes to "
+			       "another digest than the manifest's", it->im->id);
+	return 0;
+}
+
 /* Verify the finished temp file from its bytes alone, in the ROM's order. */
 static int verify_output(struct asm_item *it, const struct asm_opts *o, struct err *e)
 {
@@ -130,12 +158,15 @@ static int verify_output(struct asm_item *it, const struct asm_opts *o, struct e
 	int rc = image_file_open(it->af.tmp, &f, e);
 	if (rc)
 		return err_prefix(e, "image %s: finished image", it->im->id);
-	if (!(rc = check_header(it, &f.img, e)) && !(rc = stm32_file_sums(f.fd, &f.img, f.hdr, &sums, e))) {
+	if (!(rc = check_header(it, &f.img, e)) && !(rc = stm32_file_sums(f.fd, &f.img, f.hdr, &sums, e)) &&
+	    !(rc = check_digest(it, &sums, e))) {
 		stm32_rom_verify(&f.img, &sums, o->has_otp ? o->otp : it->im->table_hash, &it->verdict);
 		if (!it->verdict.ok)
 			rc = err_set(e, ERR_VERIFY, "image %s: check %s: %s", it->im->id,
 				     rom_check_name(it->verdict.first_failed),
 				     it->verdict.msg[it->verdict.first_failed]);
+		else
+			rc = check_claims(it, &f.img, e); /* what the ROM does not check */
 	}
 	image_file_close(&f);
 	return rc;

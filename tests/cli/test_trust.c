@@ -336,3 +336,42 @@ ParameterizedTest(struct tamper_case *tc, trust, a_tampered_audit_log_names_its_
 	cr_expect_eq(kms_stat(&srv, "sign"), 0, "%s", tc->name);
 	run_free(&r);
 }
+
+/* ---- everything the reviewer sees is bound to the prepared image ---- */
+
+struct claim_case {
+	char name[24];
+	char edit[200];     /* sed on the manifest before signing */
+	char extra[80];     /* assemble options */
+	char expect[100];
+};
+
+static struct claim_case claim_cases[] = {
+	{ "image_version", "s/image_version: 0$/image_version: 4/", "", "image img0: check image_version: file has 0, manifest says 4" },
+	{ "binary_type", "s/binary_type: 0x0$/binary_type: 0x10/", "", "image img0: check binary_type: file has 0x00, manifest says 0x10" },
+	{ "digest", "0,/^  digest: .*/s//  digest: eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee/", "",
+	  "image img0: check digest: the file's signed range hashes to another digest" },
+	{ "table_hash", "s/table_hash: .*/table_hash: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/", "--otp $(cat otp)",
+	  "image img0: check table_hash" },
+};
+
+ParameterizedTestParameters(trust, regression_a_manifest_field_edited_before_signing_is_named_by_the_assembler)
+{
+	return cr_make_param_array(struct claim_case, claim_cases, sizeof claim_cases / sizeof claim_cases[0]);
+}
+
+ParameterizedTest(struct claim_case *cc, trust, regression_a_manifest_field_edited_before_signing_is_named_by_the_assembler,
+		  .init = start, .fini = stop)
+{
+	/* image_version 0 edited to 4: the reviewer approved version 4, the
+	 * signature was made, and stm32-assemble wrote an image carrying 0 (exit 0). */
+	prepare_release(1, "awskms:///alias/k1");
+	struct run r = run_cmd("%s cd %s && grep -m1 table_hash out/manifest.yaml | awk '{print $2}' > otp && "
+			       "sed -i '%s' out/manifest.yaml && kms-sign-digest -q out/manifest.yaml -o out/s.yaml && "
+			       "stm32-assemble out/manifest.yaml out/s.yaml --out-dir signed %s",
+			       srv.env, dir, cc->edit, cc->extra);
+	cr_expect_eq(r.code, 1, "%s: %s", cc->name, r.err);
+	cr_expect(strstr(r.err, cc->expect) != NULL, "%s: %s", cc->name, r.err);
+	cr_expect(dir_count(pjoin(dir, "signed")) <= 0, "%s: an image was written", cc->name);
+	run_free(&r);
+}
