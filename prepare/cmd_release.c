@@ -37,6 +37,7 @@ static int prepare_all(const struct release *rel, const char *dir, struct atomic
 			return err_prefix(e, "image %s", s->id);
 		if (!res[i].img.has_auth)
 			return err_set(e, ERR_INPUT, "image %s: no keyset: a release image must be signed", s->id);
+		prep_warn_short_table(s->id, &res[i].img, 0);
 		prep_manifest_entry(s, &res[i], rel->outputs[i], &im);
 		if ((rc = manifest_add(m, &im, e)))
 			return rc;
@@ -46,10 +47,10 @@ static int prepare_all(const struct release *rel, const char *dir, struct atomic
 
 static void print_summary(const struct release *rel, const struct prep_result *res, int json)
 {
-	char hex[65];
+	char hex[2 * ECC_DIGEST_MAX + 1];
 	json_object *arr = json ? json_object_new_array() : NULL;
 	for (size_t i = 0; i < rel->n; i++) {
-		hex_encode(res[i].digest, 32, hex);
+		hex_encode(res[i].digest, res[i].digest_len, hex);
 		if (!json) {
 			printf("%-24s %-36s %s key %u  %s\n", rel->specs[i].id, rel->outputs[i],
 			       res[i].img.layout->name, res[i].img.pk_idx, hex);
@@ -95,7 +96,7 @@ int cmd_release(struct prep_opts *o)
 		fprintf(stderr, "stm32-prep: --release needs --out-dir DIR\n");
 		return ERR_USAGE;
 	}
-	if (o->nargs || o->output || o->manifest || o->spec.nkeys) {
+	if (o->nargs || o->output || o->manifest || o->keyset.n) {
 		fprintf(stderr, "stm32-prep: --release takes its images and keys from the release file only\n");
 		return ERR_USAGE;
 	}

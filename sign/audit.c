@@ -89,7 +89,7 @@ int audit_open(struct audit *a, const char *path, struct err *e)
 
 static char *line_of(const struct audit *a, const struct sig_entry *s, const char *principal)
 {
-	char t[32], hex[2 * ECC_RAW_SIG + 1], prev[65];
+	char t[32], hex[2 * ECC_RAW_SIG_MAX + 1], prev[65];
 	time_t now = time(NULL);
 	struct tm tm;
 	gmtime_r(&now, &tm);
@@ -100,12 +100,13 @@ static char *line_of(const struct audit *a, const struct sig_entry *s, const cha
 	json_object_object_add(o, "manifest_sha256", json_object_new_string(hex));
 	json_object_object_add(o, "release", json_object_new_string(a->release ? a->release : ""));
 	json_object_object_add(o, "image", json_object_new_string(s->id));
-	hex_encode(s->digest, 32, hex);
+	hex_encode(s->digest, ecc_digest_len(s->algo), hex);
 	json_object_object_add(o, "digest", json_object_new_string(hex));
 	json_object_object_add(o, "key_uri", json_object_new_string(s->key_uri));
 	json_object_object_add(o, "key", json_object_new_string(s->signer));
 	json_object_object_add(o, "principal", json_object_new_string(principal ? principal : ""));
-	hex_encode(s->raw, ECC_RAW_SIG, hex);
+	json_object_object_add(o, "algorithm", json_object_new_string(ecc_algo_name(s->algo)));
+	hex_encode(s->raw, ecc_sig_len(s->algo), hex);
 	json_object_object_add(o, "signature", json_object_new_string(hex));
 	hex_encode(a->prev, 32, prev);
 	json_object_object_add(o, "prev", json_object_new_string(prev));

@@ -85,7 +85,7 @@ static int check_keys(const struct manifest *m, struct stores *s, struct err *e)
 	for (size_t i = 0; i < m->n; i++) {
 		const struct mf_image *im = &m->images[i];
 		const struct keystore *ks = &s->ks[store_index(s, im->key_uri)];
-		if (ks->pub.algo == im->key.algo && !memcmp(ks->pub.xy, im->key.xy, ECC_XY))
+		if (pubkey_equal(&ks->pub, &im->key))
 			continue;
 		char want[17], got[17];
 		pubkey_fingerprint(&im->key, want);
@@ -139,7 +139,8 @@ static int refuse_unfinished(const char *output, struct err *e)
 static int previous_ok(const struct sigdoc *prev, const struct mf_image *im, struct sig_entry *out)
 {
 	const struct sig_entry *s = sigdoc_find(prev, im->id);
-	if (!s || memcmp(s->digest, im->digest, 32) || memcmp(s->public_key, im->key.xy, ECC_XY) ||
+	if (!s || s->algo != im->key.algo || memcmp(s->digest, im->digest, mf_digest_len(im)) ||
+	    memcmp(s->public_key, im->key.xy, ecc_xy_len(im->key.algo)) ||
 	    ecdsa_verify_digest(&im->key, im->digest, s->raw, NULL))
 		return 0;
 	*out = *s;

@@ -1,209 +1,64 @@
 /* pkcs11:token=...;object=...?module-path=...&pin-source=file:... (RFC 7512),
  * parsed and loaded with p11-kit. Each worker opens its own session and
  * finds the private key inside it: handles never cross sessions. */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <p11-kit/p11-kit.h>
-#include <p11-kit/uri.h>
 
+#include "common/p11.h"
 #include "keystore.h"
 #include "pin.h"
 #include "signer_conf.h"
-
-struct p11 {
-	P11KitUri *uri;
-	CK_FUNCTION_LIST *f;
-	CK_SLOT_ID slot;
-	char pin[256];
-	int has_pin;
-	pthread_mutex_t mu;
-};
 
 struct p11_worker {
 	CK_SESSION_HANDLE session;
 	CK_OBJECT_HANDLE key;
 };
 
-static int read_pin(struct p11 *p, const struct key_conf *kc, const char *uri, struct err *e)
-{
-	const char *v = p11_kit_uri_get_pin_value(p->uri);
-	const char *src = p11_kit_uri_get_pin_source(p->uri);
-	if (kc) {
-		/* the configuration, never the URI: it may come from a manifest */
-		int rc = pin_read(kc, kc->uri, p->pin, sizeof p->pin, &p->has_pin, e);
-		p11_kit_uri_set_pin_value(p->uri, NULL);
-		p11_kit_uri_set_pin_source(p->uri, NULL);
-		return rc;
-	}
-	if (v) {
-		snprintf(p->pin, sizeof p->pin, "%s", v);
-		p->has_pin = 1;
-	} else if (src) {
-		const char *path = !strncmp(src, "file:", 5) ? src + 5 : src;
-		FILE *f = fopen(path, "r");
-		if (!f || !fgets(p->pin, sizeof p->pin, f)) {
-			if (f)
-				fclose(f);
-			return err_set(e, ERR_KEYSTORE, "%s: cannot read the PIN from pin-source", uri);
-		}
-		fclose(f);
-		p->pin[strcspn(p->pin, "\r\n")] = '\0';
-		p->has_pin = 1;
-	}
-	/* The PIN never appears again: not in the signer name, not in messages. */
-	p11_kit_uri_set_pin_value(p->uri, NULL);
-	p11_kit_uri_set_pin_source(p->uri, NULL);
-	return 0;
-}
-
-/* PKCS#11 text fields are space-padded, not NUL-terminated. */
-static void trimmed(const CK_UTF8CHAR *s, size_t n, char *out)
-{
-	while (n && s[n - 1] == ' ')
-		n--;
-	memcpy(out, s, n);
-	out[n] = '\0';
-}
-
-static void token_principal(const CK_TOKEN_INFO *info, char *out, size_t n)
-{
-	char label[33], serial[17];
-	trimmed(info->label, sizeof info->label, label);
-	trimmed(info->serialNumber, sizeof info->serialNumber, serial);
-	snprintf(out, n, "pkcs11 token %s serial %s", label, serial);
-}
-
-static int find_slot(struct p11 *p, const char *uri, char *principal, size_t pn, struct err *e)
-{
-	CK_SLOT_ID slots[64];
-	CK_ULONG n = 64;
-	if (p->f->C_GetSlotList(CK_TRUE, slots, &n) != CKR_OK)
-		return err_set(e, ERR_KEYSTORE, "%s: C_GetSlotList failed", uri);
-	for (CK_ULONG i = 0; i < n; i++) {
-		CK_TOKEN_INFO info;
-		if (p->f->C_GetTokenInfo(slots[i], &info) == CKR_OK &&
-		    p11_kit_uri_match_token_info(p->uri, &info) == 1) {
-			p->slot = slots[i];
-			token_principal(&info, principal, pn);
-			return 0;
-		}
-	}
-	return err_set(e, ERR_KEYSTORE, "%s: no token matches the URI (%lu token(s) present)", uri,
-		       (unsigned long)n);
-}
-
-static void p11_close(struct keystore *ks);
-
 static int p11_open(struct keystore *ks, const struct sign_config *cfg, struct err *e)
 {
 	(void)cfg;
-	struct p11 *p = calloc(1, sizeof *p);
-	if (!p)
+	struct p11_module *m = calloc(1, sizeof *m);
+	if (!m)
 		return err_set(e, ERR_INTERNAL, "out of memory");
-	ks->state = p;
-	pthread_mutex_init(&p->mu, NULL);
-	p->uri = p11_kit_uri_new();
-	if (!p->uri || p11_kit_uri_parse(ks->uri, P11_KIT_URI_FOR_ANY, p->uri) != P11_KIT_URI_OK)
-		return err_set(e, ERR_USAGE, "%s: not a PKCS#11 URI (RFC 7512)", ks->signer);
-	int rc = read_pin(p, ks->conf, "pkcs11 key", e);
-	if (rc)
+	int rc;
+	if (ks->conf) {
+		/* module and PIN from the signer configuration, never from the URI */
+		char pin[256];
+		int has_pin = 0;
+		rc = pin_read(ks->conf, ks->conf->uri, pin, sizeof pin, &has_pin, e);
+		if (!rc)
+			rc = p11_module_open_as(m, ks->uri, ks->conf->module, has_pin ? pin : NULL, e);
+		OPENSSL_cleanse(pin, sizeof pin);
+	} else {
+		rc = p11_module_open(m, ks->uri, e);
+	}
+	if (rc) {
+		free(m);
 		return rc;
+	}
 	/* from here on, the URI without its PIN names the key in messages */
-	char *clean = NULL;
-	if (p11_kit_uri_format(p->uri, P11_KIT_URI_FOR_ANY, &clean) == P11_KIT_URI_OK) {
-		snprintf(ks->signer, sizeof ks->signer, "%s", clean);
-		free(clean);
-	}
-	const char *module = ks->conf ? ks->conf->module : p11_kit_uri_get_module_path(p->uri);
-	if (!module && !ks->from_manifest)
-		module = getenv("PKCS11_MODULE_PATH");
-	if (!module)
-		return err_set(e, ERR_USAGE, "%s: add ?module-path=/path/to/module.so to the URI", ks->signer);
-	p->f = p11_kit_module_load(module, 0);
-	if (!p->f)
-		return err_set(e, ERR_KEYSTORE, "%s: cannot load PKCS#11 module %s", ks->signer, module);
-	if (p11_kit_module_initialize(p->f) != CKR_OK) {
-		p11_kit_module_release(p->f);
-		p->f = NULL;
-		return err_set(e, ERR_KEYSTORE, "%s: C_Initialize failed", ks->signer);
-	}
-	return find_slot(p, ks->signer, ks->principal, sizeof ks->principal, e);
-}
-
-/* Objects of a class that match the URI's label (object=) and id (id=), or
- * the given CKA_ID instead: how many (0, 1, or 2 for "more than one"). */
-static int find_objects(struct p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls,
-			const CK_ATTRIBUTE *by_id, CK_OBJECT_HANDLE *out)
-{
-	CK_ATTRIBUTE t[3] = { { CKA_CLASS, &cls, sizeof cls } };
-	CK_ULONG n = 1, found = 0;
-	CK_OBJECT_HANDLE h[2];
-	CK_ATTRIBUTE_PTR label = p11_kit_uri_get_attribute(p->uri, CKA_LABEL);
-	CK_ATTRIBUTE_PTR id = p11_kit_uri_get_attribute(p->uri, CKA_ID);
-	if (by_id)
-		t[n++] = *by_id;
-	else if (label)
-		t[n++] = *label;
-	if (!by_id && id)
-		t[n++] = *id;
-	if (p->f->C_FindObjectsInit(s, t, n) != CKR_OK)
-		return -1;
-	CK_RV rv = p->f->C_FindObjects(s, h, 2, &found);
-	p->f->C_FindObjectsFinal(s);
-	if (rv != CKR_OK)
-		return -1;
-	if (found >= 1)
-		*out = h[0];
-	return (int)found;
-}
-
-/* Exactly one private key must match: a URI that matches two would sign
- * with whichever the token lists first. */
-static int find_private(struct p11 *p, CK_SESSION_HANDLE s, const char *name, CK_OBJECT_HANDLE *out,
-			struct err *e)
-{
-	int n = find_objects(p, s, CKO_PRIVATE_KEY, NULL, out);
-	if (n == 1)
-		return 0;
-	if (n < 0)
-		return err_set(e, ERR_KEYSTORE, "%s: C_FindObjects failed", name);
-	return err_set(e, ERR_KEYSTORE, "%s: %s private key matches the URI%s", name,
-		       n ? "more than one" : "no",
-		       n ? ": name one with object= or id=" : " (or the PIN does not give access to it)");
-}
-
-static int login(struct p11 *p, CK_SESSION_HANDLE s)
-{
-	if (!p->has_pin)
-		return 0;
-	pthread_mutex_lock(&p->mu);
-	CK_RV rv = p->f->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)p->pin, strlen(p->pin));
-	pthread_mutex_unlock(&p->mu);
-	return rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN ? 0 : -1;
+	snprintf(ks->signer, sizeof ks->signer, "%s", m->name);
+	snprintf(ks->principal, sizeof ks->principal, "pkcs11 %s", m->token);
+	ks->state = m;
+	return 0;
 }
 
 static void *p11_worker_open(struct keystore *ks, struct err *e)
 {
-	struct p11 *p = ks->state;
+	struct p11_module *m = ks->state;
 	struct p11_worker *w = calloc(1, sizeof *w);
-	if (!w)
-		return NULL;
-	if (p->f->C_OpenSession(p->slot, CKF_SERIAL_SESSION, NULL, NULL, &w->session) != CKR_OK) {
-		free(w);
-		err_set(e, ERR_KEYSTORE, "%s: C_OpenSession failed", ks->signer);
+	if (!w) {
+		err_set(e, ERR_INTERNAL, "out of memory");
 		return NULL;
 	}
-	if (login(p, w->session)) {
-		err_set(e, ERR_KEYSTORE, "%s: login failed: wrong PIN or locked token", ks->signer);
-		p->f->C_CloseSession(w->session);
+	if (p11_session_open(m, &w->session, e)) {
 		free(w);
 		return NULL;
 	}
-	if (find_private(p, w->session, ks->signer, &w->key, e)) {
-		p->f->C_CloseSession(w->session);
+	if (p11_find_key(m, w->session, CKO_PRIVATE_KEY, (CK_KEY_TYPE)-1, &w->key, e)) {
+		p11_session_close(m, w->session);
 		free(w);
 		return NULL;
 	}
@@ -212,101 +67,88 @@ static void *p11_worker_open(struct keystore *ks, struct err *e)
 
 static void p11_worker_close(struct keystore *ks, void *arg)
 {
-	struct p11 *p = ks->state;
 	struct p11_worker *w = arg;
-	p->f->C_CloseSession(w->session);
+	p11_session_close(ks->state, w->session);
 	free(w);
 }
 
-static const uint8_t oid_p256[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07 };
-static const uint8_t oid_bp256t1[] = { 0x06, 0x09, 0x2b, 0x24, 0x03, 0x03, 0x02, 0x08, 0x01, 0x01, 0x08 };
+/* CKA_EC_PARAMS: the DER OID of each curve the ROM takes. */
+static const struct {
+	uint32_t algo;
+	uint8_t len;
+	uint8_t oid[11];
+} p11_curves[] = {
+	{ ECC_P256, 10, { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07 } },
+	{ ECC_BRAINPOOL_P256T1, 11, { 0x06, 0x09, 0x2b, 0x24, 0x03, 0x03, 0x02, 0x08, 0x01, 0x01, 0x08 } },
+	{ ECC_P384, 7, { 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22 } },
+	{ ECC_BRAINPOOL_P384T1, 11, { 0x06, 0x09, 0x2b, 0x24, 0x03, 0x03, 0x02, 0x08, 0x01, 0x01, 0x0c } },
+};
 
 static int parse_point(const uint8_t *pt, CK_ULONG n, const uint8_t *params, CK_ULONG pn,
 		       struct pubkey *out)
 {
-	if (pn == sizeof oid_p256 && !memcmp(params, oid_p256, pn))
-		out->algo = ECC_P256;
-	else if (pn == sizeof oid_bp256t1 && !memcmp(params, oid_bp256t1, pn))
-		out->algo = ECC_BRAINPOOL_P256T1;
-	else
+	memset(out, 0, sizeof *out);
+	for (size_t i = 0; i < sizeof p11_curves / sizeof p11_curves[0]; i++)
+		if (pn == p11_curves[i].len && !memcmp(params, p11_curves[i].oid, pn))
+			out->algo = p11_curves[i].algo;
+	CK_ULONG xy = ecc_xy_len(out->algo);
+	if (!xy)
 		return -1;
-	if (n == 67 && pt[0] == 0x04 && pt[1] == 65) /* DER OCTET STRING */
+	if (n == xy + 3 && pt[0] == 0x04 && pt[1] == xy + 1) /* DER OCTET STRING */
 		pt += 2, n -= 2;
-	if (n != 65 || pt[0] != 0x04)
+	if (n != xy + 1 || pt[0] != 0x04)
 		return -1;
-	memcpy(out->xy, pt + 1, ECC_XY);
-	return 0;
-}
-
-/* The public key of the one matching private key: the object with the
- * private key's CKA_ID. */
-static int public_of_private(struct p11 *p, CK_SESSION_HANDLE s, struct keystore *ks, struct err *e)
-{
-	CK_OBJECT_HANDLE priv, pub;
-	uint8_t id[256], point[128], params[64];
-	CK_ATTRIBUTE ida = { CKA_ID, id, sizeof id };
-	CK_ATTRIBUTE t[2] = { { CKA_EC_POINT, point, sizeof point }, { CKA_EC_PARAMS, params, sizeof params } };
-	if (login(p, s))
-		return err_set(e, ERR_KEYSTORE, "%s: login failed: wrong PIN or locked token", ks->signer);
-	int rc = find_private(p, s, ks->signer, &priv, e);
-	if (rc)
-		return rc;
-	if (p->f->C_GetAttributeValue(s, priv, &ida, 1) != CKR_OK || ida.ulValueLen == 0)
-		return err_set(e, ERR_KEYSTORE, "%s: the private key has no CKA_ID to find its public key by",
-			       ks->signer);
-	int n = find_objects(p, s, CKO_PUBLIC_KEY, &ida, &pub);
-	if (n != 1)
-		return err_set(e, ERR_KEYSTORE, "%s: %s public key has the private key's CKA_ID", ks->signer,
-			       n > 1 ? "more than one" : "no");
-	if (p->f->C_GetAttributeValue(s, pub, t, 2) != CKR_OK ||
-	    parse_point(point, t[0].ulValueLen, params, t[1].ulValueLen, &ks->pub))
-		return err_set(e, ERR_KEYSTORE, "%s: the key is not P-256 or brainpoolP256t1", ks->signer);
+	memcpy(out->xy, pt + 1, xy);
 	return 0;
 }
 
 static int p11_public_key(struct keystore *ks, struct err *e)
 {
-	struct p11 *p = ks->state;
+	struct p11_module *m = ks->state;
 	CK_SESSION_HANDLE s;
-	if (p->f->C_OpenSession(p->slot, CKF_SERIAL_SESSION, NULL, NULL, &s) != CKR_OK)
-		return err_set(e, ERR_KEYSTORE, "%s: C_OpenSession failed", ks->signer);
-	int rc = public_of_private(p, s, ks, e);
-	p->f->C_CloseSession(s);
+	CK_OBJECT_HANDLE obj;
+	uint8_t point[128], params[64];
+	CK_ATTRIBUTE t[2] = { { CKA_EC_POINT, point, sizeof point }, { CKA_EC_PARAMS, params, sizeof params } };
+	int rc = p11_session_open(m, &s, e);
+	if (rc)
+		return rc;
+	/* the public half of the one matching private key, by its CKA_ID */
+	CK_OBJECT_HANDLE priv;
+	rc = p11_find_key(m, s, CKO_PRIVATE_KEY, (CK_KEY_TYPE)-1, &priv, e);
+	if (!rc)
+		rc = p11_find_public_of(m, s, priv, &obj, e);
+	if (!rc && (m->f->C_GetAttributeValue(s, obj, t, 2) != CKR_OK ||
+		    parse_point(point, t[0].ulValueLen, params, t[1].ulValueLen, &ks->pub)))
+		rc = err_set(e, ERR_KEYSTORE, "%s: the key is not P-256, brainpoolP256t1, P-384 or brainpoolP384t1",
+			     ks->signer);
+	p11_session_close(m, s);
 	ks->have_pub = rc == 0;
 	return rc;
 }
 
-static int p11_sign(struct keystore *ks, void *arg, const uint8_t digest[32], struct ks_sig *out,
-		    struct err *e)
+static int p11_sign(struct keystore *ks, void *arg, const uint8_t *digest, size_t dlen,
+		    struct ks_sig *out, struct err *e)
 {
-	struct p11 *p = ks->state;
+	struct p11_module *m = ks->state;
 	struct p11_worker *w = arg;
 	CK_MECHANISM mech = { CKM_ECDSA, NULL, 0 }; /* the digest as it is: never hashed again */
 	CK_ULONG len = sizeof out->raw;
-	CK_RV rv = p->f->C_SignInit(w->session, &mech, w->key);
+	CK_RV rv = m->f->C_SignInit(w->session, &mech, w->key);
 	if (rv == CKR_OK)
-		rv = p->f->C_Sign(w->session, (CK_BYTE_PTR)digest, 32, out->raw, &len);
-	if (rv != CKR_OK || len != ECC_RAW_SIG)
+		rv = m->f->C_Sign(w->session, (CK_BYTE_PTR)digest, dlen, out->raw, &len);
+	if (rv != CKR_OK || len != ecc_sig_len(ks->pub.algo))
 		return err_set(e, ERR_KEYSTORE, "%s: C_Sign failed (CKR 0x%lx, %lu bytes)", ks->signer,
 			       (unsigned long)rv, (unsigned long)len);
 	snprintf(out->signer, sizeof out->signer, "%s", ks->signer);
-	return ks_sig_from_raw(out, e);
+	return ks_sig_from_raw(ks, out, e);
 }
 
 static void p11_close(struct keystore *ks)
 {
-	struct p11 *p = ks->state;
-	if (!p)
+	if (!ks->state)
 		return;
-	if (p->f) {
-		p11_kit_module_finalize(p->f);
-		p11_kit_module_release(p->f);
-	}
-	if (p->uri)
-		p11_kit_uri_free(p->uri);
-	OPENSSL_cleanse(p->pin, sizeof p->pin);
-	pthread_mutex_destroy(&p->mu);
-	free(p);
+	p11_module_close(ks->state);
+	free(ks->state);
 	ks->state = NULL;
 }
 

@@ -13,7 +13,8 @@
  * the prepared image. */
 static const char *const checked_here[] = { "digest", "key_uri", "public_key", "policy", NULL };
 static const char *const checked_by_assembler[] = { "file", "header", "binary_type", "image_version",
-						    "signed_range", "key_index", "table_hash", NULL };
+						    "load", "entry", "segments", "key_index",
+						    "table_hash", NULL };
 
 static void list_text(const char *title, const char *const *names)
 {
@@ -45,13 +46,13 @@ static void keys_text(const struct manifest *m, const struct signer_conf *c)
 
 void review_text(const struct manifest *m, const struct signer_conf *c)
 {
-	char hex[65], uri[MF_URI_MAX + 16];
+	char hex[2 * ECC_DIGEST_MAX + 1], uri[MF_URI_MAX + 16];
 	printf("Release %s: %zu image(s) to sign\n", m->release[0] ? m->release : "(unnamed)", m->n);
 	printf("%-24s %-36s %-4s %-5s %-7s %-8s %-64s %s\n", "ID", "FILE", "HDR", "TYPE", "VERSION",
 	       "KEY IDX", "DIGEST", "KEY");
 	for (size_t i = 0; i < m->n; i++) {
 		const struct mf_image *im = &m->images[i];
-		hex_encode(im->digest, 32, hex);
+		hex_encode(im->digest, mf_digest_len(im), hex);
 		uri_redact(im->key_uri, uri, sizeof uri);
 		printf("%-24s %-36s %-4s 0x%02x  %-7u %-8u %s %s\n", im->id, im->file, im->header,
 		       im->binary_type, im->image_version, im->key_index, hex, uri);
@@ -73,9 +74,9 @@ static json_object *names_json(const char *const *names)
 
 static json_object *image_json(const struct mf_image *im, const struct signer_conf *c)
 {
-	char hex[65], uri[MF_URI_MAX + 16], pol[512];
+	char hex[2 * ECC_DIGEST_MAX + 1], uri[MF_URI_MAX + 16], pol[512];
 	json_object *o = json_object_new_object();
-	hex_encode(im->digest, 32, hex);
+	hex_encode(im->digest, mf_digest_len(im), hex);
 	uri_redact(im->key_uri, uri, sizeof uri);
 	const struct key_conf *kc = signer_conf_find(c, im->key_uri);
 	json_object_object_add(o, "id", json_object_new_string(im->id));
@@ -83,6 +84,11 @@ static json_object *image_json(const struct mf_image *im, const struct signer_co
 	json_object_object_add(o, "header", json_object_new_string(im->header));
 	json_object_object_add(o, "binary_type", json_object_new_int64(im->binary_type));
 	json_object_object_add(o, "image_version", json_object_new_int64(im->image_version));
+	if (im->has_addresses) {
+		json_object_object_add(o, "load", json_object_new_int64(im->load));
+		json_object_object_add(o, "entry", json_object_new_int64(im->entry));
+	}
+	json_object_object_add(o, "algorithm", json_object_new_string(ecc_algo_name(im->key.algo)));
 	json_object_object_add(o, "key_index", json_object_new_int64(im->key_index));
 	json_object_object_add(o, "digest", json_object_new_string(hex));
 	json_object_object_add(o, "key_uri", json_object_new_string(uri));
