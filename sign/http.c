@@ -55,6 +55,11 @@ int http_do(CURL *h, const struct http_request *rq, struct http_response *rs, st
 		return err_set(e, ERR_KEYSTORE, "%s: %s", rq->url,
 			       detail[0] ? detail : curl_easy_strerror(rs->curl));
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &rs->status);
+	struct curl_header *date;
+	if (curl_easy_header(h, "Date", 0, CURLH_HEADER, -1, &date) == CURLHE_OK) {
+		time_t t = curl_getdate(date->value, NULL);
+		rs->date = t > 0 ? t : 0;
+	}
 	return 0;
 }
 

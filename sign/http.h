@@ -24,6 +24,7 @@ struct http_response {
 	long status;                 /* 0 on transport error */
 	struct buf body;
 	CURLcode curl;               /* transport result */
+	time_t date;                 /* the server's Date header; 0 when absent */
 };
 
 CURL *http_handle_new(void);

@@ -144,10 +144,12 @@ void kms_principal(struct kms_client *k, char *out, size_t n)
 	pthread_mutex_unlock(&k->mu);
 }
 
-static int get_creds(struct kms_client *k, int force, struct aws_creds *out, struct err *e)
+static int get_creds(struct kms_client *k, int force, struct aws_creds *out, long *offset,
+		     struct err *e)
 {
 	int rc = 0;
 	pthread_mutex_lock(&k->mu);
+	*offset = k->clock_offset;
 	if (force || !k->have_creds || aws_creds_stale(&k->creds, 300)) {
 		rc = aws_creds_resolve(&k->settings, &k->creds, e);
 		k->have_creds = rc == 0;
@@ -191,11 +193,11 @@ void kms_parse_error(const char *body, char *type, size_t tn, char *msg, size_t 
 	json_object_put(o);
 }
 
-static int build_headers(const struct kms_client *k, const struct aws_creds *c, const char *target,
-			 const char *body, struct curl_slist **out, struct err *e)
+static int build_headers(const struct kms_client *k, const struct aws_creds *c, long offset,
+			 const char *target, const char *body, struct curl_slist **out, struct err *e)
 {
 	char date[20], line[4400];
-	time_t now = time(NULL);
+	time_t now = time(NULL) + offset;
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof date, "%Y%m%dT%H%M%SZ", &tm);
@@ -242,6 +244,7 @@ struct attempt {
 	char msg[512];
 	int transport;
 	CURLcode curl;
+	time_t server_date;
 };
 
 static int one_attempt(struct kms_client *k, CURL *h, const char *target, const char *body,
@@ -249,10 +252,11 @@ static int one_attempt(struct kms_client *k, CURL *h, const char *target, const 
 {
 	struct aws_creds c;
 	struct curl_slist *hdrs = NULL;
+	long offset = 0;
 	memset(a, 0, sizeof *a);
-	int rc = get_creds(k, refresh, &c, e);
+	int rc = get_creds(k, refresh, &c, &offset, e);
 	if (!rc)
-		rc = build_headers(k, &c, target, body, &hdrs, e);
+		rc = build_headers(k, &c, offset, target, body, &hdrs, e);
 	aws_creds_wipe(&c);
 	if (rc)
 		return rc;
@@ -266,6 +270,7 @@ static int one_attempt(struct kms_client *k, CURL *h, const char *target, const 
 	a->transport = rc != 0;
 	a->curl = rs.curl;
 	a->status = rs.status;
+	a->server_date = rs.date;
 	if (!rc && !buf_ok(&rs.body)) {
 		snprintf(a->type, sizeof a->type, "MalformedResponse");
 		snprintf(a->msg, sizeof a->msg, "answer larger than %u KiB", HTTP_MAX_RESPONSE >> 10);
@@ -289,10 +294,33 @@ static int one_attempt(struct kms_client *k, CURL *h, const char *target, const 
 	return rc;
 }
 
+static int signature_expired(const struct attempt *a)
+{
+	return strstr(a->msg, "Signature expired") || strstr(a->msg, "signature expired");
+}
+
+/* As AWS SDKs do: once, take the clock offset from the server's Date. */
+static int correct_clock(struct kms_client *k, const char *action, const struct attempt *a)
+{
+	if (!signature_expired(a) || !a->server_date)
+		return 0;
+	pthread_mutex_lock(&k->mu);
+	k->clock_offset = (long)(a->server_date - time(NULL));
+	long off = k->clock_offset;
+	pthread_mutex_unlock(&k->mu);
+	if (k->cfg->log) {
+		char line[300];
+		snprintf(line, sizeof line, "%s: KMS says the signature expired: this host's clock is %ld s "
+			 "off the server's Date; retrying once with that offset", action, off);
+		k->cfg->log(line);
+	}
+	return 1;
+}
+
 static int explain_fatal(const struct kms_client *k, const char *action, const struct attempt *a,
 			 struct err *e)
 {
-	if (strstr(a->msg, "Signature expired") || strstr(a->msg, "signature expired"))
+	if (signature_expired(a))
 		return err_set(e, ERR_KEYSTORE,
 			       "KMS %s at %s: signature expired: this machine's clock is more than 5 minutes off (%s)",
 			       action, k->url, a->msg);
@@ -335,7 +363,7 @@ int kms_call(struct kms_client *k, CURL *h, const char *action, json_object *bod
 	snprintf(target, sizeof target, "TrentService.%s", action);
 	const char *text = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
 								      JSON_C_TO_STRING_NOSLASHESCAPE);
-	int refreshed = 0, refresh = 0, permanent = 0, attempt;
+	int refreshed = 0, refresh = 0, permanent = 0, skewed = 0, attempt;
 	struct attempt a;
 	for (attempt = 0; attempt < k->cfg->max_attempts; attempt++) {
 		int rc = one_attempt(k, h, target, text, refresh, &a, out, e);
@@ -345,6 +373,8 @@ int kms_call(struct kms_client *k, CURL *h, const char *action, json_object *bod
 		if (rc != 1 && !a.transport)
 			return rc; /* credentials or signing: not a KMS answer */
 		enum kms_retry what = a.transport ? KMS_RETRY : kms_classify(a.status, a.type);
+		if (what == KMS_FATAL && !skewed && (skewed = correct_clock(k, action, &a)))
+			continue;
 		if (what == KMS_FATAL || (what == KMS_REFRESH && refreshed))
 			return explain_fatal(k, action, &a, e);
 		if (what == KMS_REFRESH) {

@@ -24,6 +24,7 @@ struct kms_client {
 	struct aws_creds creds;
 	int have_creds;
 	struct ratelimit *rl; /* one per process: --max-rate is for all keys together */
+	long clock_offset;  /* seconds to add to this host's clock (guarded by mu) */
 };
 
 struct key_conf;

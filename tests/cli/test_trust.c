@@ -375,3 +375,92 @@ ParameterizedTest(struct claim_case *cc, trust, regression_a_manifest_field_edit
 	cr_expect(dir_count(pjoin(dir, "signed")) <= 0, "%s: an image was written", cc->name);
 	run_free(&r);
 }
+
+/* ---- the loopback KMS endpoint checks what KMS checks ---- */
+
+Test(kms_endpoint, a_request_signed_for_another_region_is_refused, .init = start, .fini = stop)
+{
+	prepare_release(1, "awskms:///alias/k1");
+	struct run r = run_cmd("%s export AWS_REGION=eu-west-1; cd %s && kms-sign-digest out/manifest.yaml -o out/s.yaml",
+			       srv.env, dir);
+	cr_expect_eq(r.code, 5, "%s", r.err);
+	cr_expect(strstr(r.err, "Credential should be scoped to a valid region and service: kms in us-east-1, not kms in eu-west-1") != NULL,
+		  "%s", r.err);
+	run_free(&r);
+}
+
+Test(kms_endpoint, the_session_token_it_was_started_with_is_required, .fini = stop)
+{
+	dir = tmpdir_new();
+	char args[1024];
+	snprintf(args, sizeof args, "--token tok-77 --key k1=%s", fixture("fixtures/keys/k1.pem"));
+	cr_assert_eq(kms_start(&srv, dir, args), 0);
+	prepare_release(1, "awskms:///alias/k1");
+	struct run r = run_cmd("%s cd %s && kms-sign-digest out/manifest.yaml -o out/s.yaml", srv.env, dir);
+	cr_expect_eq(r.code, 5, "%s", r.err);
+	cr_expect(strstr(r.err, "UnrecognizedClientException") != NULL, "%s", r.err);
+	run_free(&r);
+	r = run_cmd("%s export AWS_SESSION_TOKEN=tok-77; cd %s && kms-sign-digest -q out/manifest.yaml -o out/s.yaml",
+		    srv.env, dir);
+	cr_expect_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+}
+
+/* botocore signs a request; the header named is then changed or added
+ * unsigned, as a client that forgot to sign it would send it. */
+static struct run raw_request(const char *target, const char *unsigned_header)
+{
+	return run_cmd("%s cd %s && /usr/bin/python3 -c '\n"
+		       "import sys, urllib.request, ssl\n"
+		       "from botocore.auth import SigV4Auth\n"
+		       "from botocore.awsrequest import AWSRequest\n"
+		       "from botocore.credentials import Credentials\n"
+		       "url = \"https://127.0.0.1:%d/\"\n"
+		       "h = {\"Content-Type\": \"application/x-amz-json-1.1\", \"X-Amz-Target\": \"%s\"}\n"
+		       "drop = \"%s\"\n"
+		       "if drop: h.pop(drop)\n"
+		       "req = AWSRequest(method=\"POST\", url=url, data=b\"{}\", headers=h)\n"
+		       "SigV4Auth(Credentials(\"AKIDEXAMPLE\", \"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\"), \"kms\", \"us-east-1\").add_auth(req)\n"
+		       "hdrs = dict(req.headers.items())\n"
+		       "if drop: hdrs[drop] = \"application/x-amz-json-1.1\" if drop == \"Content-Type\" else \"%s\"\n"
+		       "ctx = ssl.create_default_context(cafile=\"kms-cert.pem\")\n"
+		       "try:\n"
+		       "    print(urllib.request.urlopen(urllib.request.Request(url, b\"{}\", hdrs), context=ctx).read().decode())\n"
+		       "except urllib.error.HTTPError as err:\n"
+		       "    print(err.read().decode()); sys.exit(1)\n'",
+		       srv.env, dir, srv.port, target, unsigned_header, target);
+}
+
+Test(kms_endpoint, answers_list_keys, .init = start, .fini = stop)
+{
+	struct run r = raw_request("TrentService.ListKeys", "");
+	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.out, "\"Keys\"") && strstr(r.out, "arn:aws:kms:us-east-1:111122223333:key/"), "%s", r.out);
+	run_free(&r);
+}
+
+Test(kms_endpoint, headers_that_are_not_signed_are_refused, .init = start, .fini = stop)
+{
+	struct run r = raw_request("TrentService.ListKeys", "X-Amz-Target");
+	cr_expect_eq(r.code, 1, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.out, "SignedHeaders must include x-amz-target") != NULL, "%s%s", r.out, r.err);
+	run_free(&r);
+	r = raw_request("TrentService.ListKeys", "Content-Type");
+	cr_expect_eq(r.code, 1, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.out, "SignedHeaders must include content-type") != NULL, "%s%s", r.out, r.err);
+	run_free(&r);
+}
+
+Test(kms_sign, a_clock_skew_is_corrected_once_from_the_server_date, .init = start, .fini = stop)
+{
+	/* The server's clock runs an hour ahead: "Signature expired", then one
+	 * retry with the offset of its Date header, as AWS SDKs do. */
+	prepare_release(2, "awskms:///alias/k1");
+	kms_control(&srv, "{\"skew_seconds\": 3600}");
+	struct run r = run_cmd("%s cd %s && kms-sign-digest -q out/manifest.yaml -o out/s.yaml", srv.env, dir);
+	cr_expect_eq(r.code, 0, "%s", r.err);
+	cr_expect(strstr(r.err, "this host's clock is 3600 s off") || strstr(r.err, "this host's clock is 3599 s off") ||
+		  strstr(r.err, "this host's clock is 3601 s off"), "%s", r.err);
+	cr_expect_eq(kms_stat(&srv, "sign"), 2);
+	run_free(&r);
+}
