@@ -101,7 +101,7 @@ int stm32_file_sums(int fd, const struct stm32_image *img, const uint8_t *hdr,
 {
 	struct seg segs[STM32_MAX_SEGS];
 	size_t n = stm32_signed_segments(img, segs);
-	out->checksum = 0;
+	memset(out, 0, sizeof *out); /* not decrypted until stm32_file_decrypt */
 	out->digest_len = stm32_digest_len(img);
 	uint64_t end = stm32_image_end(img);
 	out->trailing = img->file_size > end ? img->file_size - end : 0;
