@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/num.h"
+#include "common/uri.h"
 #include "compat.h"
 
 enum arity { FLAG, ONE, MANY };
@@ -17,7 +18,7 @@ struct opt {
 };
 
 enum { O_BIN, O_OUT, O_PUBK, O_PRVK, O_PWD, O_TYPE, O_IV, O_LA, O_EP, O_OF, O_HV, O_NK, O_SILENT,
-       O_DUMP, O_HELP, O_VERSION, O_ALGO };
+       O_DUMP, O_HELP, O_VERSION, O_ALGO, O_ENCK, O_ENCDC };
 
 static const struct opt opts[] = {
 	{ { "-bin", "--binary-image", "-in" }, ONE, O_BIN },
@@ -32,6 +33,8 @@ static const struct opt opts[] = {
 	{ { "-of", "--option-flags", NULL }, ONE, O_OF },
 	{ { "-hv", "--header-version", NULL }, ONE, O_HV },
 	{ { "-a", "--algorithm", NULL }, ONE, O_ALGO },
+	{ { "-enck", "--enc-key", NULL }, ONE, O_ENCK },
+	{ { "-encdc", "--enc-dc", NULL }, ONE, O_ENCDC },
 	{ { "-nk", "--no-keys", NULL }, FLAG, O_NK },
 	{ { "-s", "--silent", NULL }, FLAG, O_SILENT },
 	{ { "-dump", "--dump-header", NULL }, ONE, O_DUMP },
@@ -63,6 +66,10 @@ static const char usage_text[] =
 	"  -hv, --header-version V          1, 2, 2.0, 2.2 or 2.3 (2.1 is refused)\n"
 	"  -a, --algorithm N                1 P-256, 2 brainpoolP256t1, 3 P-384, 4 brainpoolP384t1:\n"
 	"                                   checked against the signing key\n"
+	"  -enck, --enc-key SRC             encrypt the FSBL (headers 2.x): the 16-byte OEM\n"
+	"                                   secret file (32 bytes: the first 16 are used) or\n"
+	"                                   a pkcs11: URI of an AES-128 key in a token\n"
+	"  -encdc, --enc-dc N               derivation constant (with -enck; -of 0x80000003)\n"
 	"  -nk, --no-keys                   header only, unsigned\n"
 	"  -s, --silent                     no output but errors\n"
 	"  -dump, --dump-header FILE        print a header (after signing, when signing)\n"
@@ -144,6 +151,12 @@ static int apply(struct compat_opts *o, int id, const char *v)
 		if (number(v, "--algorithm", &o->algo, &o->has_algo))
 			return ERR_USAGE;
 		return ecc_algo_name(o->algo) ? 0 : fail("--algorithm %s is not 1, 2, 3 or 4", v);
+	case O_ENCK:
+		if (uri_has_pin_value(v))
+			return fail("--enc-key holds pin-value: a PIN on the command line is visible to every user; use pin-source=file:PATH");
+		s->oem_secret = v;
+		return 0;
+	case O_ENCDC: return number(v, "--enc-dc", &s->dc, &o->has_dc);
 	case O_NK: o->no_keys = 1; return 0;
 	case O_SILENT: o->silent = 1; return 0;
 	case O_DUMP: o->dump = v; return 0;
@@ -176,5 +189,9 @@ int compat_parse(int argc, char **argv, struct compat_opts *o)
 	}
 	if (!o->spec.input && !o->dump)
 		return fail("%s", "missing -bin FILE (try --help)");
+	if (o->spec.oem_secret && !o->has_dc)
+		return fail("%s", "--enc-key needs --enc-dc N (the derivation constant)");
+	if (o->has_dc && !o->spec.oem_secret)
+		return fail("%s", "--enc-dc needs --enc-key FILE (the OEM secret)");
 	return 0;
 }

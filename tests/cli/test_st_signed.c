@@ -54,7 +54,7 @@ static void free_params(struct criterion_test_params *p)
 }
 
 static int is_signed(const struct st_case *c) { return c->sig; }
-static int is_plain(const struct st_case *c) { return !c->enc; }
+static int any(const struct st_case *c) { (void)c; return 1; }
 
 /* The OTP value of the case's key set, as a file otp.bin in dir, from the
  * ST key files (v1.0: the one key). */
@@ -152,7 +152,7 @@ static void st_args(const char *name, char *out, size_t n)
 ParameterizedTestParameters(st_compat, rebuilds_st_bytes_from_st_arguments)
 {
 	size_t n;
-	struct st_case *p = only(is_plain, &n);
+	struct st_case *p = only(any, &n);
 	return cr_make_param_array(struct st_case, p, n, free_params);
 }
 
