@@ -7,7 +7,7 @@ BIN=${BIN:-$top/build/bin}
 PATH=$BIN:$PATH
 out=$top/demo-out
 rm -rf "$out"
-mkdir -p "$out/kms" "$out/release/keys" "$out/release/inputs"
+mkdir -p "$out/kms" "$out/release/keys" "$out/release/inputs" "$out/release/secrets"
 step() { printf '\n== %s\n' "$*"; }
 
 step "Signing host: 8 P-256 keys held by the loopback KMS endpoint (they never leave it)"
@@ -38,6 +38,10 @@ stm32-prep keys --soc stm32mp25 $(for i in 0 1 2 3 4 5 6 7; do printf -- '--pubk
 	-o "$out/publicKeysHashHashes.bin" 2>/dev/null | grep -E '^(Header|Table hash|OTP words|  fuse)'
 stm32-prep keys --soc stm32mp15 --pubkey "$out/release/keys/k0.pub.pem" -o "$out/mp15-otp.bin" >/dev/null
 
+step "Build host: the 16-byte OEM secret (as fused in OTP) that encrypts one FSBL"
+head -c 16 /dev/urandom > "$out/release/secrets/oem_secret.bin"
+echo "secrets/oem_secret.bin (never printed, never in the manifest)"
+
 step "Build host (offline): prepare every image of the release"
 cp "$top/examples/release.yaml" "$out/release/"
 cp "$top"/tests/vectors/stm32/*.stm32 "$out/release/inputs/"
@@ -57,5 +61,10 @@ for f in "$out"/signed/*.stm32; do
 	verdict=$(stm32-inspect $otp "$f" | sed -n 's/.*ROM verdict: *//p')
 	printf '%-28s %s\n' "$(basename "$f")" "$verdict"
 done
+
+step "Anyone with the OEM secret: decrypt the encrypted FSBL in memory as the ROM does"
+stm32-inspect --otp "$out/publicKeysHashHashes.bin" --oem-secret "$out/release/secrets/oem_secret.bin" \
+	"$out/signed/mp257f-ev1-fsbl-a-enc.stm32" > "$out/enc-inspect.txt"
+grep -E 'check decryption|ROM verdict' "$out/enc-inspect.txt"
 echo
 echo "demo: every image verified; outputs in $out"
