@@ -66,6 +66,24 @@ Test(compat, yocto_recipe_call_runs_unchanged_but_for_the_key, .init = start, .f
 	run_free(&r);
 }
 
+Test(compat, yocto_recipe_call_with_fsbl_encryption_options, .init = start, .fini = stop)
+{
+	/* tf-a-stm32mp.inc appends ${tf_a_encrypt_opts} ${tf_a_sign_of_opt} */
+	struct run r = run_cmd(
+		"%s cd %s && head -c 16 /dev/urandom > oem.bin && cp %s tf-a.stm32 && "
+		"tf_a_encrypt_opts='--enc-key oem.bin --enc-dc 0x25205f0e --image-version 1' && tf_a_sign_of_opt='-of 0x80000003' && "
+		"stm32-sign-compat -bin tf-a.stm32 -o tf-a_Signed.stm32 --password unused "
+		"--public-key $(ls -1 keys/publicKey*.pem | tr '\\n' '\\t') --private-key awskms:///alias/fsbl-k5 --type fsbl "
+		"--silent --header-version 2.2 ${tf_a_encrypt_opts} ${tf_a_sign_of_opt} && "
+		"stm32-inspect --oem-secret oem.bin tf-a_Signed.stm32",
+		srv.env, dir, fixture("vectors/stm32/STM32MP257F-EV1_DDR_UTILITIES_A35_nopad_no_el3lnch.stm32"));
+	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.out, "Extension flags    0x80000003") != NULL, "%s", r.out);
+	cr_expect(strstr(r.out, "check decryption      ok") != NULL, "%s", r.out);
+	cr_expect(strstr(r.out, "ROM verdict:       accepted") != NULL, "%s", r.out);
+	run_free(&r);
+}
+
 Test(compat, encrypted_pem_key_with_password_as_st_recipes_use_it, .init = start, .fini = stop)
 {
 	struct run r = run_cmd("cd %s && stm32-sign-compat -bin payload.bin " PUBK " -prvk keys/privateKey05.pem "
