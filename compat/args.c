@@ -18,7 +18,7 @@ struct opt {
 };
 
 enum { O_BIN, O_OUT, O_PUBK, O_PRVK, O_PWD, O_TYPE, O_IV, O_LA, O_EP, O_OF, O_HV, O_NK, O_SILENT,
-       O_DUMP, O_HELP, O_VERSION, O_ALGO, O_ENCK, O_ENCDC };
+       O_DUMP, O_HELP, O_VERSION, O_ALGO, O_ALIGN, O_ENCK, O_ENCDC };
 
 static const struct opt opts[] = {
 	{ { "-bin", "--binary-image", "-in" }, ONE, O_BIN },
@@ -33,6 +33,7 @@ static const struct opt opts[] = {
 	{ { "-of", "--option-flags", NULL }, ONE, O_OF },
 	{ { "-hv", "--header-version", NULL }, ONE, O_HV },
 	{ { "-a", "--algorithm", NULL }, ONE, O_ALGO },
+	{ { "-align", "--align", NULL }, FLAG, O_ALIGN },
 	{ { "-enck", "--enc-key", NULL }, ONE, O_ENCK },
 	{ { "-encdc", "--enc-dc", NULL }, ONE, O_ENCDC },
 	{ { "-nk", "--no-keys", NULL }, FLAG, O_NK },
@@ -66,6 +67,8 @@ static const char usage_text[] =
 	"  -hv, --header-version V          1, 2, 2.0, 2.2 or 2.3 (2.1 is refused)\n"
 	"  -a, --algorithm N                1 P-256, 2 brainpoolP256t1, 3 P-384, 4 brainpoolP384t1:\n"
 	"                                   checked against the signing key\n"
+	"  -align, --align                  accepted: the v2.3 payload is always placed at 0x400\n"
+	"                                   (ST's tool 2.20 does it alone, 2.21+ with -align)\n"
 	"  -enck, --enc-key SRC             encrypt the FSBL (headers 2.x): the 16-byte OEM\n"
 	"                                   secret file (32 bytes: the first 16 are used) or\n"
 	"                                   a pkcs11: URI of an AES-128 key in a token\n"
@@ -158,6 +161,7 @@ static int apply(struct compat_opts *o, int id, const char *v)
 		return 0;
 	case O_ENCDC: return number(v, "--enc-dc", &s->dc, &o->has_dc);
 	case O_NK: o->no_keys = 1; return 0;
+	case O_ALIGN: return 0; /* the row's payload offset already is ST's */
 	case O_SILENT: o->silent = 1; return 0;
 	case O_DUMP: o->dump = v; return 0;
 	case O_HELP: fputs(usage_text, stdout); exit(0);

@@ -10,11 +10,12 @@ rm -rf "$out"
 mkdir -p "$out/kms" "$out/release/keys" "$out/release/inputs" "$out/release/secrets"
 step() { printf '\n== %s\n' "$*"; }
 
-step "Signing host: 8 P-256 keys held by the loopback KMS endpoint (they never leave it)"
+step "Signing host: 8 P-256 keys (MP1x/MP2x) and 8 P-384 keys (MP21, header 2.3) held by the loopback KMS endpoint (they never leave it)"
 keyargs=""
 for i in 0 1 2 3 4 5 6 7; do
 	openssl ecparam -name prime256v1 -genkey -noout -out "$out/kms/k$i.pem" 2>/dev/null
-	keyargs="$keyargs --key stm32-k$i=$out/kms/k$i.pem"
+	openssl ecparam -name secp384r1 -genkey -noout -out "$out/kms/p384-k$i.pem" 2>/dev/null
+	keyargs="$keyargs --key stm32-k$i=$out/kms/k$i.pem --key mp21-k$i=$out/kms/p384-k$i.pem"
 done
 # shellcheck disable=SC2086
 /usr/bin/python3 "$top/tests/tools/kms_server.py" --cert-dir "$out/kms" $keyargs > "$out/kms/ready" &
@@ -30,6 +31,7 @@ echo "endpoint $AWS_ENDPOINT_URL_KMS (every request's SigV4 is checked with boto
 step "Signing host: export the public keys to carry to the build host"
 for i in 0 1 2 3 4 5 6 7; do
 	kms-sign-digest -q pubkey "awskms:///alias/stm32-k$i" -o "$out/release/keys/k$i.pub.pem"
+	kms-sign-digest -q pubkey "awskms:///alias/mp21-k$i" -o "$out/release/keys/mp21-k$i.pub.pem"
 done
 ls "$out/release/keys"
 
@@ -37,6 +39,9 @@ step "Build host: the key table and the OTP value to fuse (MP25: words 144-151)"
 stm32-prep keys --soc stm32mp25 $(for i in 0 1 2 3 4 5 6 7; do printf -- '--pubkey %s ' "$out/release/keys/k$i.pub.pem"; done) \
 	-o "$out/publicKeysHashHashes.bin" 2>/dev/null | grep -E '^(Header|Table hash|OTP words|  fuse)'
 stm32-prep keys --soc stm32mp15 --pubkey "$out/release/keys/k0.pub.pem" -o "$out/mp15-otp.bin" >/dev/null
+stm32-prep keys --soc stm32mp21 $(for i in 0 1 2 3 4 5 6 7; do printf -- '--pubkey %s ' "$out/release/keys/mp21-k$i.pub.pem"; done) \
+	-o "$out/mp21-otp.bin" 2>/dev/null | grep -E '^(Header|Table hash|stm32mp21)'
+
 
 step "Build host: the 16-byte OEM secret (as fused in OTP) that encrypts one FSBL"
 head -c 16 /dev/urandom > "$out/release/secrets/oem_secret.bin"
@@ -45,6 +50,7 @@ echo "secrets/oem_secret.bin (never printed, never in the manifest)"
 step "Build host (offline): prepare every image of the release"
 cp "$top/examples/release.yaml" "$out/release/"
 cp "$top"/tests/vectors/stm32/*.stm32 "$out/release/inputs/"
+cp "$top/tests/vectors/st-signed/pay_65536.bin" "$out/release/inputs/mp21-fsbl.bin"
 stm32-prep --release "$out/release/release.yaml" --out-dir "$out/prepared"
 
 step "Signing host: review, then sign the manifest's digests (no firmware crosses)"
@@ -54,15 +60,24 @@ kms-sign-digest "$out/prepared/manifest.yaml" -o "$out/prepared/signatures.yaml"
 step "Build host: inject and verify every image as the boot ROM will"
 stm32-assemble "$out/prepared/manifest.yaml" "$out/prepared/signatures.yaml" --out-dir "$out/signed"
 
-step "Verification table (stm32-inspect against the OTP values to fuse)"
+step "Verification table: stm32-inspect, and an independent ROM re-implementation (tests/tools/rom_check.py)"
 for f in "$out"/signed/*.stm32; do
-	case $f in *mp157*) otp="--otp $out/mp15-otp.bin" ;; *) otp="--otp $out/publicKeysHashHashes.bin" ;; esac
+	case $f in
+	*mp157*) otp=$out/mp15-otp.bin ;;
+	*mp21*) otp=$out/mp21-otp.bin ;;
+	*) otp=$out/publicKeysHashHashes.bin ;;
+	esac
+	enc=""  # the encrypted FSBL: both verifiers decrypt it with the OEM secret
+	case $f in *-enc.stm32) enc="--oem-secret $out/release/secrets/oem_secret.bin" ;; esac
 	# shellcheck disable=SC2086
-	verdict=$(stm32-inspect $otp "$f" | sed -n 's/.*ROM verdict: *//p')
-	printf '%-28s %s\n' "$(basename "$f")" "$verdict"
+	verdict=$(stm32-inspect --otp "$otp" $enc "$f" | sed -n 's/.*ROM verdict: *//p')
+	# shellcheck disable=SC2086
+	second=$(/usr/bin/python3 "$top/tests/tools/rom_check.py" --otp "$(xxd -p -c 32 "$otp")" $enc "$f" >/dev/null && echo accepted || echo REJECTED)
+	printf '%-28s %-10s rom_check.py: %s\n' "$(basename "$f")" "$verdict" "$second"
+	[ "$verdict" = accepted ] && [ "$second" = accepted ]
 done
 
-step "Anyone with the OEM secret: decrypt the encrypted FSBL in memory as the ROM does"
+step "The encrypted FSBL: decrypted in memory as the ROM does (stm32-inspect --oem-secret)"
 stm32-inspect --otp "$out/publicKeysHashHashes.bin" --oem-secret "$out/release/secrets/oem_secret.bin" \
 	"$out/signed/mp257f-ev1-fsbl-a-enc.stm32" > "$out/enc-inspect.txt"
 grep -E 'check decryption|ROM verdict' "$out/enc-inspect.txt"
