@@ -206,6 +206,7 @@ static int feed_plain(const struct prep_input *in, const struct layout_plan *p, 
 /* Where the image bytes come from: the plain bytes, or (key set) their
  * encryption under IV hash16. */
 struct source {
+	const char *path;          /* the input, for messages */
 	const struct prep_input *in;
 	const struct layout_plan *plan;
 	const struct oem_key *key; /* NULL: not encrypted */
@@ -224,8 +225,8 @@ static int feed_fsbl(struct source *src, enum fsbl_mode mode, chunk_fn fn, void 
 	if (rc)
 		return rc;
 	rc = feed_plain(src->in, src->plan, src->buf, fsbl_stream_chunk, fs, e);
-	if (!rc)
-		rc = fsbl_stream_final(fs, hash ? src->hash16 : NULL, e);
+	if (!rc && (rc = fsbl_stream_final(fs, hash ? src->hash16 : NULL, e)))
+		err_prefix(e, "%s", src->path); /* the input changed between the passes */
 	fsbl_stream_free(fs);
 	return rc;
 }
@@ -316,7 +317,7 @@ static int setup_encryption(const struct prep_spec *s, struct source *src, struc
 		return rc;
 	src->key = key;
 	if ((rc = feed_fsbl(src, FSBL_HASH, NULL, NULL, e)))
-		return err_prefix(e, "%s", s->input);
+		return rc;
 	return stm32_set_decrypt(&r->img, s->dc, src->hash16, e);
 }
 
@@ -326,7 +327,7 @@ int prep_image(const struct prep_spec *s, struct atomic_file *out, struct prep_r
 	struct prep_input in = { .fd = -1 };
 	struct layout_plan plan = { 0, 0 };
 	struct oem_key key;
-	struct source src = { &in, &plan, NULL, { 0 }, malloc(STREAM_CHUNK) };
+	struct source src = { s->input, &in, &plan, NULL, { 0 }, malloc(STREAM_CHUNK) };
 	memset(r, 0, sizeof *r);
 	int rc = src.buf ? 0 : err_set(e, ERR_INTERNAL, "out of memory");
 	if (!rc && s->keyset)
