@@ -529,3 +529,21 @@ Test(fsbl_verdict, decryption_check_passes_fails_or_is_skipped_by_the_key_given)
 	cr_expect_str_eq(rom_check_name(CHECK_DECRYPT), "decryption");
 	cr_expect_lt(CHECK_SIGNATURE, CHECK_DECRYPT, "the ROM decrypts after the signature verifies");
 }
+
+Test(fsbl_verdict, regression_sums_of_a_reused_struct_start_not_decrypted)
+{
+	/* stm32-assemble's sums lived on the stack: a stale 'decrypted' failed the
+	 * decryption check of an encrypted image at random */
+	struct image_file f;
+	struct image_sums sums;
+	struct err e = { 0 };
+	struct rom_verdict v;
+	memset(&sums, 0xA5, sizeof sums);
+	cr_assert_eq(image_file_open(fixture(VEC "out/v22_enc.stm32"), &f, &e), 0, "%s", e.msg);
+	cr_assert_eq(stm32_file_sums(f.fd, &f.img, f.hdr, &sums, &e), 0, "%s", e.msg);
+	cr_expect_eq(sums.decrypted, 0);
+	stm32_rom_verify(&f.img, &sums, NULL, &v);
+	image_file_close(&f);
+	cr_expect(v.ok, "%s", v.msg[CHECK_DECRYPT]);
+	cr_expect(strstr(v.msg[CHECK_DECRYPT], "not decrypted, no OEM secret given") != NULL, "%s", v.msg[CHECK_DECRYPT]);
+}
