@@ -84,11 +84,17 @@ static int load_file(const char *path, struct aws_profile *p, int config_file, s
 
 int aws_settings_load(struct aws_settings *s, struct err *e)
 {
+	return aws_settings_load_profile(s, NULL, e);
+}
+
+int aws_settings_load_profile(struct aws_settings *s, const char *profile, struct err *e)
+{
 	memset(s, 0, sizeof *s);
 	const char *home = env("HOME");
 	char cred[4096], conf[4096];
-	copy(s->profile.name, sizeof s->profile.name,
-	     env("AWS_PROFILE") ? env("AWS_PROFILE") : "default");
+	if (!profile)
+		profile = env("AWS_PROFILE") ? env("AWS_PROFILE") : "default";
+	copy(s->profile.name, sizeof s->profile.name, profile);
 	snprintf(cred, sizeof cred, "%s", env("AWS_SHARED_CREDENTIALS_FILE") ? env("AWS_SHARED_CREDENTIALS_FILE") : "");
 	snprintf(conf, sizeof conf, "%s", env("AWS_CONFIG_FILE") ? env("AWS_CONFIG_FILE") : "");
 	if (!cred[0] && home)

@@ -51,12 +51,14 @@ static void hsm_key_of(const char *curve, char *uri, size_t n)
 		"printf 'directories.tokendir = %s/tokens\\nobjectstore.backend = file\\nlog.level = ERROR\\n' > softhsm2.conf && "
 		"softhsm2-util --init-token --free --label t --pin 1111 --so-pin 2222 >/dev/null && "
 		"pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so --token-label t --login --pin 1111 "
-		"--keypairgen --key-type EC:%s --label k3 >/dev/null 2>&1 && echo 1111 > pin && "
-		"kms-sign-digest -q pubkey 'pkcs11:token=t;object=k3?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:%s/pin' -o k3.pub.pem",
+		"--keypairgen --key-type EC:%s --label k3 --id 03 >/dev/null 2>&1 && echo 1111 > pin && "
+		"printf 'format: stm32-signer/1\nkeys:\n  - uri: \\047pkcs11:token=t;object=k3\\047\n"
+		"    module: /usr/lib/softhsm/libsofthsm2.so\n    pin: file:%s/pin\n' > signer.yaml && "
+		"kms-sign-digest -q --config signer.yaml pubkey 'pkcs11:token=t;object=k3' -o k3.pub.pem",
 		dir, dir, dir, curve, dir);
 	cr_assert_eq(r.code, 0, "%s", r.err);
 	run_free(&r);
-	snprintf(uri, n, "pkcs11:token=t;object=k3?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:%s/pin", dir);
+	snprintf(uri, n, "pkcs11:token=t;object=k3");
 }
 
 
@@ -92,14 +94,15 @@ ParameterizedTest(struct flow *f, flow, end_to_end_verifies_with_openssl_cli, .i
 	struct run r = run_cmd(
 		"%s export SOFTHSM2_CONF=%s/softhsm2.conf; cd %s && head -c 70001 /dev/urandom > p && "
 		"stm32-prep -q --header %s --type fsbl --entry 0x2ffe0000 --image-version 4 %s --key-uri '%s' p -o img.prepared.stm32 -m m.yaml && "
-		"kms-sign-digest -q m.yaml -o s.yaml && stm32-assemble -q m.yaml s.yaml --out-dir out && "
+		"kms-sign-digest -q %s m.yaml -o s.yaml && stm32-assemble -q m.yaml s.yaml --out-dir out && "
 		"stm32-inspect --otp $(grep table_hash m.yaml | awk '{print $2}') out/img.stm32 > inspect.txt && "
 		"grep -q 'ROM verdict:       accepted' inspect.txt && "
 		"end=$(stat -c %%s out/img.stm32) && set -- $(echo '%s' | sed \"s/END/$end/\") && : > range.bin && "
 		"while [ $# -ge 2 ]; do dd if=out/img.stm32 bs=1 skip=$(($1)) count=$(($2 - $1)) status=none >> range.bin; shift 2; done && "
 		"grep signature_der s.yaml | awk '{print $2}' | base64 -d > sig.der && "
 		"openssl dgst -%s -verify %s -signature sig.der range.bin",
-		srv.env, dir, dir, f->header, keys, uri, f->segs, p384 ? "sha384" : "sha256", pub);
+		srv.env, dir, dir, f->header, keys, uri, strcmp(f->store, "hsm") ? "" : "--config signer.yaml",
+		f->segs, p384 ? "sha384" : "sha256", pub);
 	cr_expect_eq(r.code, 0, "v%s via %s (%s): %s%s", f->header, f->store, f->key, r.out, r.err);
 	cr_expect(strstr(r.out, "Verified OK") != NULL, "%s", r.out);
 	run_free(&r);

@@ -126,6 +126,8 @@ static struct bad cases[] = {
 	  "--oem-secret holds pin-value" },
 	{ "encrypted_st_image_as_input_with_a_secret", "true", "stm32-prep --oem-secret $STM32_TESTS/vectors/st-signed/oem_secret.bin --derivation-constant 1 $STM32_TESTS/vectors/st-signed/out/v22_enc.stm32 -o out.stm32", 3,
 	  "v22_enc.stm32: encrypted FSBL (decryption extension)" },
+	{ "output_over_the_oem_secret", "head -c 16 /dev/urandom > s.bin && head -c 64 /dev/urandom > p.bin", P22 "--oem-secret s.bin --derivation-constant 1 p.bin -o s.bin", 2,
+	  "-o s.bin is the OEM secret (s.bin): an output never replaces an input" },
 	{ "release_oem_secret_without_constant", REL("  - {id: a, input: p.bin, soc: stm32mp25, keyset: k, key_index: 0, key_uri: x, oem_secret: s.bin}\\n") " && head -c 16 /dev/urandom > s.bin",
 	  "stm32-prep --release rel.yaml --out-dir out", 3, "image a: oem_secret and derivation_constant go together (derivation_constant is missing)" },
 	{ "release_constant_not_a_number", REL("  - {id: a, input: p.bin, soc: stm32mp25, keyset: k, key_index: 0, key_uri: x, oem_secret: s.bin, derivation_constant: abc}\\n") " && head -c 16 /dev/urandom > s.bin",
