@@ -11,7 +11,9 @@
 #include "common/bytes.h"
 #include "common/hex.h"
 #include "common/oem_secret.h"
+#include "image/digest.h"
 #include "image/fsbl_crypt.h"
+#include "image/verify.h"
 #include "tests/helpers/testutil.h"
 
 #define VEC "vectors/st-signed/"
@@ -472,4 +474,76 @@ Test(oem_pkcs11, token_refusals_name_the_uri_but_never_the_pin_or_secret, .init 
 	cr_expect_null(strstr(e.msg, "123456"), "PIN in: %s", e.msg);
 	cr_expect_eq(oem_derive_key("pkcs11:%zz", 1, &k, warn, &e), ERR_USAGE);
 	cr_expect(strstr(e.msg, "not a PKCS#11 URI") != NULL, "%s", e.msg);
+}
+
+/* ---- the ROM's decryption check in the verdict (image/verify.c) ---- */
+
+enum key_kind { NO_KEY, RIGHT_KEY, WRONG_KEY };
+
+static void verdict_of(const char *image, enum key_kind kind, uint32_t dc, struct rom_verdict *v)
+{
+	struct image_file f;
+	struct image_sums sums;
+	struct err e = { 0 };
+	char rel[64];
+	snprintf(rel, sizeof rel, VEC "out/%s.stm32", image);
+	cr_assert_eq(image_file_open(fixture(rel), &f, &e), 0, "%s", e.msg);
+	cr_assert_eq(stm32_file_sums(f.fd, &f.img, f.hdr, &sums, &e), 0, "%s", e.msg);
+	if (kind != NO_KEY) {
+		struct oem_key k;
+		derive(dc, &k);
+		k.k[0] ^= kind == WRONG_KEY;
+		cr_assert_eq(stm32_file_decrypt(f.fd, &f.img, &k, &sums, &e), 0, "%s", e.msg);
+		oem_key_clear(&k);
+	}
+	stm32_rom_verify(&f.img, &sums, NULL, v);
+	image_file_close(&f);
+}
+
+Test(fsbl_verdict, decryption_check_passes_fails_or_is_skipped_by_the_key_given)
+{
+	static const struct {
+		const char *image;
+		enum key_kind kind;
+		int ok, checked, passed;
+		const char *msg;
+	} rows[] = {
+		{ "v22_enc", RIGHT_KEY, 1, 1, 1, "SHA-256 of the decrypted payload starts with the extension's hash16 7673afc4" },
+		{ "v23_enc", RIGHT_KEY, 1, 1, 1, "starts with the extension's hash16" },
+		{ "v22_enc", WRONG_KEY, 0, 1, 0, "the extension's hash16 is 7673afc45817a624fdd2a7ae28d55466: wrong OEM secret or derivation constant" },
+		{ "v22_enc", NO_KEY, 1, 0, 0, "payload encrypted (derivation constant 0x25205f0e, hash16 7673afc45817a624fdd2a7ae28d55466): not decrypted, no OEM secret given" },
+		{ "v22_p256", NO_KEY, 1, 0, 0, "payload not encrypted" },
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		struct rom_verdict v;
+		verdict_of(rows[i].image, rows[i].kind, 0x25205f0e, &v);
+		cr_expect_eq(v.ok, rows[i].ok, "row %zu: ok", i);
+		cr_expect_eq(v.checked[CHECK_DECRYPT], rows[i].checked, "row %zu: checked", i);
+		cr_expect_eq(v.passed[CHECK_DECRYPT], rows[i].passed, "row %zu: passed", i);
+		cr_expect(strstr(v.msg[CHECK_DECRYPT], rows[i].msg) != NULL, "row %zu: %s", i, v.msg[CHECK_DECRYPT]);
+		if (!rows[i].ok)
+			cr_expect_eq(v.first_failed, CHECK_DECRYPT, "row %zu: first failed %s", i, rom_check_name(v.first_failed));
+		cr_expect_eq(v.not_decrypted, rows[i].kind == NO_KEY && strstr(rows[i].image, "enc") != NULL, "row %zu", i);
+		expect_no_secret(v.msg[CHECK_DECRYPT]);
+	}
+	cr_expect_str_eq(rom_check_name(CHECK_DECRYPT), "decryption");
+	cr_expect_lt(CHECK_SIGNATURE, CHECK_DECRYPT, "the ROM decrypts after the signature verifies");
+}
+
+Test(fsbl_verdict, regression_sums_of_a_reused_struct_start_not_decrypted)
+{
+	/* stm32-assemble's sums lived on the stack: a stale 'decrypted' failed the
+	 * decryption check of an encrypted image at random */
+	struct image_file f;
+	struct image_sums sums;
+	struct err e = { 0 };
+	struct rom_verdict v;
+	memset(&sums, 0xA5, sizeof sums);
+	cr_assert_eq(image_file_open(fixture(VEC "out/v22_enc.stm32"), &f, &e), 0, "%s", e.msg);
+	cr_assert_eq(stm32_file_sums(f.fd, &f.img, f.hdr, &sums, &e), 0, "%s", e.msg);
+	cr_expect_eq(sums.decrypted, 0);
+	stm32_rom_verify(&f.img, &sums, NULL, &v);
+	image_file_close(&f);
+	cr_expect(v.ok, "%s", v.msg[CHECK_DECRYPT]);
+	cr_expect(strstr(v.msg[CHECK_DECRYPT], "not decrypted, no OEM secret given") != NULL, "%s", v.msg[CHECK_DECRYPT]);
 }
