@@ -74,7 +74,8 @@ for f in "$out"/signed/*.stm32; do
 	# shellcheck disable=SC2086
 	second=$(/usr/bin/python3 "$top/tests/tools/rom_check.py" --otp "$(xxd -p -c 32 "$otp")" $enc "$f" >/dev/null && echo accepted || echo REJECTED)
 	printf '%-28s %-10s rom_check.py: %s\n' "$(basename "$f")" "$verdict" "$second"
-	[ "$verdict" = accepted ] && [ "$second" = accepted ]
+	[ "$verdict" = accepted ] || exit 1
+	[ "$second" = accepted ] || exit 1
 done
 
 step "The encrypted FSBL: decrypted in memory as the ROM does (stm32-inspect --oem-secret)"

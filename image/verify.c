@@ -127,7 +127,9 @@ void stm32_rom_verify(const struct stm32_image *img, const struct image_sums *su
 		check_signature(img, sums, v);
 	}
 	check_decrypt(img, sums, v);
-	int ok = sums->checksum == img->checksum;
-	record(v, CHECK_CHECKSUM, ok, ok ? "checksum 0x%08x matches" : "checksum at 0x44 is 0x%08x, payload sums to 0x%08x",
-	       img->checksum, sums->checksum);
+	if (sums->checksum == img->checksum)
+		record(v, CHECK_CHECKSUM, 1, "checksum 0x%08x matches", img->checksum);
+	else
+		record(v, CHECK_CHECKSUM, 0, "checksum at 0x%02x is 0x%08x, payload sums to 0x%08x",
+		       img->layout->off_checksum, img->checksum, sums->checksum);
 }

@@ -42,7 +42,7 @@ static json_object *result_json(const char *id, const char *file, const struct p
 		json_object_array_add(pair, json_object_new_int64((int64_t)r->segs[i].end));
 		json_object_array_add(segs, pair);
 	}
-	json_object_object_add(o, "signed", segs);
+	json_object_object_add(o, "signed_segments", segs);
 	json_object_object_add(o, "digest_algorithm", json_object_new_string(r->digest_len == 48 ? "sha384" : "sha256"));
 	hex_encode(r->digest, r->digest_len, hex);
 	json_object_object_add(o, "digest", json_object_new_string(hex));

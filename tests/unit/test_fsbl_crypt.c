@@ -138,10 +138,13 @@ static int decrypt_st(const struct st_enc *t, const struct oem_key *k, struct me
 	char rel[64];
 	snprintf(rel, sizeof rel, "out/%s.stm32", t->name);
 	uint8_t *img = vec(rel, &flen);
-	uint32_t dc, len = le32_get(img, t->len_off);
+	uint32_t len = le32_get(img, t->len_off);
 	uint8_t hash16[FSBL_HASH16_LEN], got[FSBL_HASH16_LEN];
-	cr_assert_eq(fsbl_ext_get(img + t->ext_off, flen - t->ext_off, &dc, hash16, e), 0, "%s", e->msg);
-	cr_assert_eq(dc, t->dc, "%s: dc", t->name);
+	struct stm32_image hdr;
+	cr_assert_eq(stm32_parse(img, flen < STM32_MAX_HEADER ? flen : STM32_MAX_HEADER, flen, &hdr, e), 0, "%s", e->msg);
+	cr_assert(hdr.has_decrypt, "%s: decryption extension", t->name);
+	cr_assert_eq(hdr.dec_dc, t->dc, "%s: dc", t->name);
+	memcpy(hash16, hdr.hash16, sizeof hash16);
 	cr_assert_leq(t->header + len, flen);
 	struct fsbl_stream *s;
 	cr_assert_eq(fsbl_stream_new(&s, FSBL_DECRYPT, k, hash16, mem_sink, out, e), 0, "%s", e->msg);
@@ -186,7 +189,7 @@ static void encrypt_like_st(const struct st_enc *t, size_t chunk)
 	derive(t->dc, &k);
 	struct err e = { 0 };
 	struct fsbl_stream *h, *c;
-	uint8_t hash16[FSBL_HASH16_LEN], ext[FSBL_EXT_LEN];
+	uint8_t hash16[FSBL_HASH16_LEN];
 	struct membuf out = { 0 };
 	cr_assert_eq(fsbl_stream_new(&h, FSBL_HASH, NULL, NULL, NULL, NULL, &e), 0, "%s", e.msg);
 	cr_assert_eq(fsbl_stream_zeros(h, t->head, &e), 0);
@@ -199,8 +202,7 @@ static void encrypt_like_st(const struct st_enc *t, size_t chunk)
 	cr_assert_eq(fsbl_stream_final(c, NULL, &e), 0, "%s", e.msg);
 	cr_expect_eq(fsbl_stream_len(c), plen);
 	fsbl_stream_free(c);
-	fsbl_ext_put(ext, t->dc, hash16);
-	cr_expect_eq(memcmp(ext, img + t->ext_off, FSBL_EXT_LEN), 0, "%s: decryption extension", t->name);
+	cr_expect_eq(memcmp(hash16, img + t->ext_off + DECRYPT_OFF_HASH16, sizeof hash16), 0, "%s: hash16", t->name);
 	cr_expect(out.n == plen && !memcmp(out.p, img + t->header, plen), "%s (chunks of %zu): ciphertext",
 		  t->name, chunk);
 	oem_key_clear(&k);
@@ -298,30 +300,6 @@ Test(fsbl_crypt, length_that_is_not_whole_aes_blocks_is_refused)
 	cr_expect(strstr(e.msg, "40 bytes is not a multiple of 16") != NULL, "%s", e.msg);
 	fsbl_stream_free(s);
 	free(out.p);
-}
-
-Test(fsbl_ext, parse_checks_type_len_and_key_size_by_offset)
-{
-	uint8_t ext[FSBL_EXT_LEN], h[FSBL_HASH16_LEN] = { 0xAA }, got[FSBL_HASH16_LEN];
-	uint32_t dc = 0;
-	struct err e = { 0 };
-	fsbl_ext_put(ext, 0x12345678, h);
-	cr_assert_eq(fsbl_ext_get(ext, sizeof ext, &dc, got, &e), 0, "%s", e.msg);
-	cr_expect_eq(dc, 0x12345678);
-	cr_expect_eq(memcmp(got, h, sizeof h), 0);
-	static const struct { size_t off; uint8_t val; size_t avail; const char *msg; } bad[] = {
-		{ 3, 2, FSBL_EXT_LEN, "type at +0x0" },
-		{ 4, 0x24, FSBL_EXT_LEN, "len at +0x4 is 0x24" },
-		{ 9, 1, FSBL_EXT_LEN, "key_size at +0x8 is 384" },
-		{ 0, 'S', 31, "31 bytes left" },
-	};
-	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		uint8_t b[FSBL_EXT_LEN];
-		memcpy(b, ext, sizeof b);
-		b[bad[i].off] = bad[i].val;
-		cr_expect_eq(fsbl_ext_get(b, bad[i].avail, &dc, got, &e), ERR_INPUT, "case %zu", i);
-		cr_expect(strstr(e.msg, bad[i].msg) != NULL, "case %zu: %s", i, e.msg);
-	}
 }
 
 /* ---- secret files ---- */
