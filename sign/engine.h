@@ -8,6 +8,9 @@
 #include "keystore.h"
 #include "manifest/sigdoc.h"
 
+/* Most digests in one request of a store that signs batches. */
+#define ENGINE_BATCH_MAX 256
+
 struct sign_task {
 	const struct mf_image *im;
 	size_t store;             /* index into the engine's stores */
