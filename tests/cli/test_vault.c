@@ -264,3 +264,19 @@ Test(vault, openbao_reads_bao_variables_and_the_token_helper_file, .init = start
 	run_free(&r);
 	expect_assembles();
 }
+
+Test(vault, the_signer_configuration_gives_the_address_and_a_key_outside_it_is_refused, .init = start, .fini = stop)
+{
+	make_release(2, 1, "hashivault://fsbl?version=1");
+	struct run r = run_cmd("%s cd %s && printf 'format: stm32-signer/1\nkeys:\n  - uri: hashivault://fsbl?version=1\n"
+			       "    endpoint: '$VAULT_ADDR'\n' > signer.yaml && unset VAULT_ADDR && "
+			       "kms-sign-digest -q --config signer.yaml out/manifest.yaml -o out/sigs.yaml", srv.env, dir);
+	cr_expect_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+	expect_assembles();
+	make_release(2, 5, "hashivault://fsbl?version=2");
+	r = run_cmd("%s cd %s && kms-sign-digest -q --config signer.yaml out/manifest.yaml -o out/sigs.yaml", srv.env, dir);
+	cr_expect_eq(r.code, 2, "%s", r.err);
+	cr_expect(strstr(r.err, "hashivault://fsbl?version=2 is not in the signer configuration") != NULL, "%s", r.err);
+	run_free(&r);
+}
