@@ -77,11 +77,14 @@ int awskms_key_answer(struct keystore *ks, struct json_object *r, struct err *e)
 int awskms_sign_answer(struct keystore *ks, struct json_object *r, struct ks_sig *out, struct err *e);
 int vault_key_answer(struct keystore *ks, struct json_object *r, struct err *e);
 int vault_signature(struct keystore *ks, struct json_object *item, struct ks_sig *out, struct err *e);
+int azure_key_answer(struct keystore *ks, struct json_object *r, struct err *e);
+int azure_sign_answer(struct keystore *ks, struct json_object *r, struct ks_sig *out, struct err *e);
 
 extern const struct ks_ops ks_file_ops;
 extern const struct ks_ops ks_awskms_ops;
 extern const struct ks_ops ks_pkcs11_ops;
 extern const struct ks_ops ks_vault_ops;
+extern const struct ks_ops ks_azure_ops;
 
 /* Fill out->raw from out->der (strict) or out->der from out->raw, at the
  * width of the store's key. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/fileio.h"
+#include "common/hex.h"
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
@@ -97,16 +98,21 @@ static int one_attempt(struct rest_client *c, CURL *h, const struct rest_request
 {
 	struct curl_slist *hdrs = NULL;
 	memset(o, 0, sizeof *o);
-	int rc = c->auth(c->auth_arg, refresh, &hdrs, e);
+	int rc = c->auth ? c->auth(c->auth_arg, refresh, &hdrs, e) : 0;
 	if (rc)
 		return rc;
+	char ctype[128];
+	snprintf(ctype, sizeof ctype, "Content-Type: %s", rq->content_type ? rq->content_type : "application/json");
 	hdrs = curl_slist_append(hdrs, "Accept: application/json");
+	for (const char *const *x = rq->headers; x && *x; x++)
+		hdrs = curl_slist_append(hdrs, *x);
 	if (rq->body)
-		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+		hdrs = curl_slist_append(hdrs, ctype);
 	hdrs = curl_slist_append(hdrs, "Expect:");
 	struct http_request hr = { .method = rq->method, .url = rq->url, .headers = hdrs,
 				   .body = rq->body, .body_len = rq->body ? strlen(rq->body) : 0,
-				   .timeout_ms = c->cfg->timeout_ms, .ca_bundle = c->ca_bundle };
+				   .timeout_ms = c->cfg->timeout_ms, .ca_bundle = c->ca_bundle,
+				   .connect_timeout_ms = rq->connect_timeout_ms };
 	struct http_response rs;
 	ratelimit_wait(c->rl);
 	double t0 = now_monotonic();
@@ -130,7 +136,7 @@ static int fatal(const struct rest_client *c, const struct rest_request *rq, con
 		 struct err *e)
 {
 	const char *hint = o->status == 401 || o->status == 403
-				   ? " (the credentials were refused: check the token and its policy)" : "";
+				   ? " (the credentials were refused: check them and the key's access policy or role)" : "";
 	return err_set(e, ERR_KEYSTORE, "%s %s at %s: HTTP %ld%s%s%s", c->service, rq->what, rq->url,
 		       o->status, o->msg[0] ? ": " : "", o->msg, hint);
 }
@@ -205,4 +211,31 @@ int secret_file_read(const char *path, char *out, size_t n, struct err *e)
 	OPENSSL_cleanse(buf, len);
 	free(buf);
 	return rc;
+}
+
+void b64url_encode(const uint8_t *in, size_t len, char *out)
+{
+	b64_encode(in, len, out);
+	size_t n = strlen(out);
+	while (n && out[n - 1] == '=')
+		out[--n] = '\0';
+	for (size_t i = 0; i < n; i++)
+		out[i] = out[i] == '+' ? '-' : out[i] == '/' ? '_' : out[i];
+}
+
+int b64url_decode(const char *s, uint8_t *out, size_t max, size_t *len)
+{
+	size_t n = strlen(s);
+	if (n > 4096 || n % 4 == 1)
+		return -1;
+	char tmp[4100];
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '+' || s[i] == '/' || s[i] == '=')
+			return -1; /* base64url only */
+		tmp[i] = s[i] == '-' ? '+' : s[i] == '_' ? '/' : s[i];
+	}
+	while (n % 4)
+		tmp[n++] = '=';
+	tmp[n] = '\0';
+	return b64_decode(tmp, out, max, len);
 }

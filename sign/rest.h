@@ -7,6 +7,9 @@
 #ifndef SIGN_REST_H
 #define SIGN_REST_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include <json-c/json.h>
 
 #include "config.h"
@@ -32,6 +35,9 @@ struct rest_request {
 	const char *url;
 	const char *body;             /* JSON text for POST */
 	const char *what;             /* "sign", "read key": for messages */
+	const char *content_type;     /* of the body; NULL: application/json */
+	long connect_timeout_ms;      /* 0: the default */
+	const char *const *headers;   /* more header lines, NULL-terminated; may be NULL */
 };
 
 void rest_client_init(struct rest_client *c, const struct sign_config *cfg, const char *service);
@@ -45,6 +51,11 @@ int rest_retryable(long status);
 const char *json_str(json_object *o, const char *key);
 json_object *json_path(json_object *o, const char *a, const char *b);
 
+
+/* base64url without padding (RFC 4648 section 5), as JOSE uses it. out
+ * holds 4*((len+2)/3)+1 bytes. */
+void b64url_encode(const uint8_t *in, size_t len, char *out);
+int b64url_decode(const char *s, uint8_t *out, size_t max, size_t *len);
 
 /* A token kept in a file (VAULT_TOKEN_FILE, AZURE_FEDERATED_TOKEN_FILE):
  * read whole, surrounding white space trimmed. */
