@@ -21,7 +21,8 @@ GET /_stats, POST /_reset. Faults: throttle (share of vault requests answered 42
 "Throttled"), throttle_first (that many answered 429), retry_after (the
 Retry-After header of a 429, seconds), error500 (share answered 500/503),
 latency_ms, wrong_kid (the sign answer names another version), deny_sign (403
-ForbiddenByRbac), revoke_tokens (every token issued so far is refused once).
+ForbiddenByRbac), revoke_tokens (every token issued so far is refused from now on),
+revoke_after (the same, after that many signatures).
 Prints "READY <port>" on stdout when it accepts connections.
 """
 import argparse
@@ -358,6 +359,8 @@ class Handler(BaseHTTPRequestHandler):
         n = (priv.curve.key_size + 7) // 8
         st.count("sign")
         with st.lock:
+            if st.faults.get("revoke_after") == st.stats["sign"]:
+                st.revoked = set(st.tokens)
             d = digest.hex()
             st.stats["sign_per_digest"][d] = st.stats["sign_per_digest"].get(d, 0) + 1
         kid_ver = ver + "0" if st.faults.get("wrong_kid") else ver
