@@ -136,7 +136,7 @@ class Handler(BaseHTTPRequestHandler):
                 self.answer(200, st.stats)
         elif u.path.endswith("/v2.0/.well-known/openid-configuration"):
             self.openid(u.path.split("/")[1])
-        elif u.path == "/metadata/identity/oauth2/token":
+        elif u.path.rstrip("/") == "/metadata/identity/oauth2/token":  # MSAL adds a slash
             self.imds(q)
         else:
             self.vault("GET", u.path, q, b"")
