@@ -188,7 +188,7 @@ static int vault_open(struct keystore *ks, const struct sign_config *cfg, struct
 		rc = settings(ks, v, cfg, e);
 	if (!rc && (rc = load_token(v, e)))
 		err_prefix(e, "%s", ks->signer);
-	ks->batch_max = VAULT_BATCH;
+	ks->batch_max = cfg->batch_size > 0 ? (size_t)cfg->batch_size : VAULT_BATCH;
 	return rc;
 }
 

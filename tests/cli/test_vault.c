@@ -139,6 +139,23 @@ Test(vault, a_small_batch_is_spread_over_the_workers, .init = start, .fini = sto
 	expect_assembles();
 }
 
+Test(vault, batch_size_bounds_the_digests_per_request_and_1_sends_one_request_each, .init = start, .fini = stop)
+{
+	make_release(30, 1, "hashivault://fsbl?version=1");
+	struct run r = sign("-q --jobs 1 --batch-size 10");
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+	cr_expect_eq(kms_stat(&srv, "max_batch"), 10);
+	cr_expect_eq(kms_stat(&srv, "batch_requests"), 3);
+	kms_reset(&srv);
+	r = sign("-q --jobs 4 --batch-size 1");
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+	cr_expect_eq(kms_stat(&srv, "batch_requests"), 0);
+	cr_expect_eq(kms_stat(&srv, "sign_requests"), 30);
+	expect_assembles();
+}
+
 Test(vault, the_pinned_version_signs_and_the_latest_is_refused_when_the_manifest_wants_another_key,
      .init = start, .fini = stop)
 {
