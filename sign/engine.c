@@ -38,15 +38,16 @@ int sign_one(struct keystore *ks, void *worker, const struct mf_image *im,
 	return record(ks, im, &sig, out, e);
 }
 
-/* Digests per request for a store: its batch size, but spread over the
- * workers so that a small batch still runs in parallel. */
+/* Digests per request for a store: its batch size, but spread evenly over
+ * the workers so that a small batch still runs in parallel (1000 digests,
+ * 32 jobs: 32 requests of 32, one round trip each). */
 static size_t batch_size(const struct engine *en, size_t store)
 {
 	const struct keystore *ks = &en->stores[store];
 	if (!ks->ops->sign_batch || ks->batch_max < 2)
 		return 1;
 	size_t jobs = en->jobs < 1 ? 1 : (size_t)en->jobs;
-	size_t share = (en->n - en->next + jobs - 1) / jobs;
+	size_t share = (en->pending + jobs - 1) / jobs;
 	size_t max = ks->batch_max < ENGINE_BATCH_MAX ? ks->batch_max : ENGINE_BATCH_MAX;
 	return share < 1 ? 1 : share < max ? share : max;
 }
@@ -150,7 +151,9 @@ static void *worker_main(void *arg)
 int engine_run(struct engine *en)
 {
 	pthread_mutex_init(&en->mu, NULL);
-	en->next = en->done = en->failed = 0;
+	en->next = en->done = en->failed = en->pending = 0;
+	for (size_t i = 0; i < en->n; i++)
+		en->pending += en->tasks[i].state == 0;
 	en->abort = 0;
 	int jobs = en->jobs < 1 ? 1 : en->jobs;
 	if ((size_t)jobs > en->n)

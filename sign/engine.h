@@ -31,6 +31,7 @@ struct engine {
 	/* private */
 	pthread_mutex_t mu;
 	size_t next, done, failed;
+	size_t pending;           /* tasks to sign when the run started */
 	int abort;
 };
 
