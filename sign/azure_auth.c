@@ -107,31 +107,45 @@ static int post_form(struct azure_auth *a, const char *tenant, struct buf *form,
 	return rc;
 }
 
-/* Client secret or workload identity: a client-credentials grant. */
+/* The client's proof: a secret, or an assertion (a certificate's JWT, or
+ * the federated token of workload identity). */
+static int client_proof(struct azure_auth *a, const char *tenant, const char *client, struct buf *form,
+			struct err *e)
+{
+	const char *secret = env("AZURE_CLIENT_SECRET"), *cert = env("AZURE_CLIENT_CERTIFICATE_PATH");
+	char assertion[16384], aud[800];
+	int rc;
+	if (secret) {
+		snprintf(a->source, sizeof a->source, "client secret");
+		form_add(form, "client_secret", secret);
+		return 0;
+	}
+	snprintf(aud, sizeof aud, "%s/%s/oauth2/v2.0/token", a->authority, tenant);
+	snprintf(a->source, sizeof a->source, "%s", cert ? "client certificate" : "workload identity");
+	rc = cert ? azure_cert_assertion(cert, aud, client, assertion, sizeof assertion, e)
+		  : secret_file_read(env("AZURE_FEDERATED_TOKEN_FILE"), assertion, sizeof assertion, e);
+	if (!rc) {
+		form_add(form, "client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
+		form_add(form, "client_assertion", assertion);
+	}
+	OPENSSL_cleanse(assertion, sizeof assertion);
+	return rc;
+}
+
+/* Client secret, certificate or workload identity: a client-credentials grant. */
 static int client_credentials(struct azure_auth *a, const char *tenant, const char *client,
 			      struct err *e)
 {
-	const char *secret = env("AZURE_CLIENT_SECRET"), *fed = env("AZURE_FEDERATED_TOKEN_FILE");
-	char assertion[16384];
-	int rc = 0;
 	if (!tenant_ok(tenant))
 		return err_set(e, ERR_USAGE, "AZURE_TENANT_ID is not a tenant id or domain");
-	if (!secret && (rc = secret_file_read(fed, assertion, sizeof assertion, e)))
-		return rc;
-	snprintf(a->source, sizeof a->source, "%s", secret ? "client secret" : "workload identity");
 	struct buf form;
 	buf_init(&form, 64 << 10);
 	form_add(&form, "grant_type", "client_credentials");
 	form_add(&form, "client_id", client);
 	form_add(&form, "scope", a->scope);
-	if (secret) {
-		form_add(&form, "client_secret", secret);
-	} else {
-		form_add(&form, "client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
-		form_add(&form, "client_assertion", assertion);
-	}
-	OPENSSL_cleanse(assertion, sizeof assertion);
-	rc = buf_ok(&form) ? post_form(a, tenant, &form, e) : err_set(e, ERR_INTERNAL, "out of memory");
+	int rc = client_proof(a, tenant, client, &form, e);
+	if (!rc)
+		rc = buf_ok(&form) ? post_form(a, tenant, &form, e) : err_set(e, ERR_INTERNAL, "out of memory");
 	buf_wipe_free(&form);
 	return rc;
 }
@@ -159,7 +173,8 @@ static int managed_identity(struct azure_auth *a, const char *client, struct err
 	int rc = h ? rest_call(&rc_imds, h, &rq, &r, e) : err_set(e, ERR_INTERNAL, "out of memory");
 	if (rc)
 		err_prefix(e, "no Azure credentials: AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or "
-			   "AZURE_FEDERATED_TOKEN_FILE) are not set, and the managed identity endpoint failed");
+			   "AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE) are not set, and the "
+			   "managed identity endpoint failed");
 	if (!rc)
 		rc = take_token(a, r, e);
 	json_object_put(r);
@@ -172,11 +187,13 @@ static int acquire(struct azure_auth *a, struct err *e)
 {
 	const char *tenant = env("AZURE_TENANT_ID"), *client = env("AZURE_CLIENT_ID");
 	snprintf(a->client_id, sizeof a->client_id, "%s", client ? client : "");
-	if (tenant && client && (env("AZURE_CLIENT_SECRET") || env("AZURE_FEDERATED_TOKEN_FILE")))
+	int proof = env("AZURE_CLIENT_SECRET") || env("AZURE_CLIENT_CERTIFICATE_PATH") ||
+		    env("AZURE_FEDERATED_TOKEN_FILE");
+	if (tenant && client && proof)
 		return client_credentials(a, tenant, client, e);
-	if (env("AZURE_CLIENT_SECRET") || env("AZURE_FEDERATED_TOKEN_FILE"))
-		return err_set(e, ERR_KEYSTORE, "AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE is set, "
-			       "but AZURE_TENANT_ID or AZURE_CLIENT_ID is not");
+	if (proof)
+		return err_set(e, ERR_KEYSTORE, "AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or "
+			       "AZURE_FEDERATED_TOKEN_FILE is set, but AZURE_TENANT_ID or AZURE_CLIENT_ID is not");
 	return managed_identity(a, client, e);
 }
 

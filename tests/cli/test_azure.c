@@ -19,10 +19,10 @@ static struct kms_srv srv;
 #define V2 "fedcba9876543210fedcba9876543210"
 
 /* fsbl: versions V1 (k1) and V2 (k5); big: V1 (P-384). */
-static void start_with(const char *extra)
+static void start_in(const char *d, const char *extra)
 {
 	char args[2048];
-	dir = tmpdir_new();
+	dir = d;
 	snprintf(args, sizeof args, "--key fsbl=" V1 ":%s," V2 ":%s --key big=" V1 ":%s %s",
 		 fixture("fixtures/keys/k1.pem"), fixture("fixtures/keys/k5.pem"),
 		 fixture("fixtures/keys/p384.pem"), extra);
@@ -32,6 +32,11 @@ static void start_with(const char *extra)
 		 "AZURE_TENANT_ID=72f988bf-86f1-41af-91ab-2d7cd011db47 AZURE_CLIENT_ID=0b5ad4b0-6f3c-4a2e-9d0c-1f2e3d4c5b6a "
 		 "AZURE_CLIENT_SECRET='" SECRET "' AZURE_POD_IDENTITY_AUTHORITY_HOST=https://127.0.0.1:%d HOME=%s P=%d; "
 		 "unset AZURE_FEDERATED_TOKEN_FILE;", dir, srv.port, srv.port, dir, srv.port);
+}
+
+static void start_with(const char *extra)
+{
+	start_in(tmpdir_new(), extra);
 }
 
 static void start(void)
@@ -285,5 +290,44 @@ Test(azure, a_managed_hsm_host_gets_a_token_for_the_managed_hsm_audience, .init 
 	r = sign("");
 	cr_expect_eq(r.code, 5, "%s", r.err);
 	cr_expect(strstr(r.err, "AKV10022: Invalid audience. Expected https://managedhsm.azure.net") != NULL, "%s", r.err);
+	run_free(&r);
+}
+
+/* An RSA certificate registered for the client, made before the fake starts. */
+static void start_cert(void)
+{
+	const char *d = tmpdir_new();
+	struct run r = run_cmd("cd %s && openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem "
+			       "-subj /CN=stm32-signer -days 2 2>/dev/null && cat cert.pem key.pem > client.pem && "
+			       "openssl req -x509 -newkey rsa:2048 -nodes -keyout k2.pem -out c2.pem -subj /CN=other "
+			       "-days 2 2>/dev/null && cat c2.pem k2.pem > other.pem", d);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+	char extra[256];
+	snprintf(extra, sizeof extra, "--client-cert %s/cert.pem", d);
+	start_in(d, extra);
+}
+
+Test(azure, a_client_certificate_signs_the_assertion_and_another_certificate_is_refused,
+     .init = start_cert, .fini = stop)
+{
+	make_release(2, 1, uri_of("127.0.0.1", "fsbl", V1));
+	struct run r = run_cmd("%s cd %s && unset AZURE_CLIENT_SECRET && export AZURE_CLIENT_CERTIFICATE_PATH=%s/client.pem && "
+			       "kms-sign-digest -q --config signer.yaml --audit-log a.jsonl out/manifest.yaml -o out/sigs.yaml && "
+			       "grep -c 'client certificate' a.jsonl", srv.env, dir, dir);
+	cr_expect_eq(r.code, 0, "%s", r.err);
+	cr_expect_eq(atoi(r.out), 2, "%s", r.out);
+	run_free(&r);
+	expect_assembles();
+	r = run_cmd("%s cd %s && rm out/sigs.yaml && unset AZURE_CLIENT_SECRET && export AZURE_CLIENT_CERTIFICATE_PATH=%s/other.pem && "
+		    "kms-sign-digest -q --config signer.yaml out/manifest.yaml -o out/sigs.yaml", srv.env, dir, dir);
+	cr_expect_eq(r.code, 5, "%s", r.err);
+	cr_expect(strstr(r.err, "AADSTS700027") != NULL, "%s", r.err);
+	expect_no_secret(&r);
+	run_free(&r);
+	r = run_cmd("%s cd %s && unset AZURE_CLIENT_SECRET && export AZURE_CLIENT_CERTIFICATE_PATH=%s/cert.pem && "
+		    "kms-sign-digest -q --config signer.yaml out/manifest.yaml -o out/sigs.yaml", srv.env, dir, dir);
+	cr_expect_eq(r.code, 5, "%s", r.err);
+	cr_expect(strstr(r.err, "a PEM file with the certificate and its private key is expected") != NULL, "%s", r.err);
 	run_free(&r);
 }

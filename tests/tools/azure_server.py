@@ -5,7 +5,9 @@ endpoint and a managed identity (IMDS) endpoint, for tests.
 Serves, over HTTPS on 127.0.0.1 with a self-signed certificate written to
 --cert-dir (kms-cert.pem, as kms_server.py does):
   POST /<tenant>/oauth2/v2.0/token        client-credentials grant: client_secret, or a
-                                          client_assertion (workload identity); scope checked
+                                          client_assertion: workload identity's token, or a
+                                          certificate's JWT (RS256 + x5t or PS256 + x5t#S256, aud, iss, sub, exp and
+                                          the signature checked against --client-cert); scope checked
   GET  /<tenant>/v2.0/.well-known/openid-configuration   (what MSAL reads first)
   GET  /metadata/identity/oauth2/token    managed identity (Metadata: true, resource)
   GET  /keys/<name>/<version>?api-version=7.x|YYYY-MM-DD           the key as a JWK
@@ -44,7 +46,9 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from kms_server import make_cert  # noqa: E402
 
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
-from cryptography.hazmat.primitives.asymmetric import ec, utils  # noqa: E402
+from cryptography import x509  # noqa: E402
+from cryptography.exceptions import InvalidSignature  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import ec, padding, utils  # noqa: E402
 
 CURVES = {"secp256r1": ("P-256", "ES256", hashes.SHA256()),
           "secp384r1": ("P-384", "ES384", hashes.SHA384())}
@@ -71,6 +75,10 @@ class State:
                 ver, path = item.split(":", 1)
                 with open(path, "rb") as f:
                     self.keys[(name, ver)] = serialization.load_pem_private_key(f.read(), None)
+        self.cert = None
+        if args.client_cert:
+            with open(args.client_cert, "rb") as f:
+                self.cert = x509.load_pem_x509_certificate(f.read())
         self.tokens = {}  # access token -> audience
         self.revoked = set()
         self.faults = {}
@@ -194,9 +202,16 @@ class Handler(BaseHTTPRequestHandler):
                            "'%s' was not found in the directory." % form.get("client_id"))
             return
         secret_ok = "client_secret" in form and form["client_secret"] == a.client_secret
-        assertion_ok = (form.get("client_assertion_type") ==
-                        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" and
-                        form.get("client_assertion") == a.assertion)
+        assertion = form.get("client_assertion", "")
+        jwt_bearer = form.get("client_assertion_type") == "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+        if jwt_bearer and st.cert is not None and assertion.count(".") == 2 and assertion != a.assertion:
+            why = self.check_jwt(tenant, assertion)
+            if why:
+                self.aad_error(401, "invalid_client", why)
+                return
+            assertion_ok = True
+        else:
+            assertion_ok = jwt_bearer and assertion == a.assertion
         if not (secret_ok or assertion_ok):
             self.aad_error(401, "invalid_client", "AADSTS7000215: Invalid client secret provided. "
                            "Ensure the secret being sent in the request is the client secret value.")
@@ -209,6 +224,37 @@ class Handler(BaseHTTPRequestHandler):
             return
         self.answer(200, {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599,
                           "access_token": st.issue(aud)})
+
+    def check_jwt(self, tenant, jwt):
+        """A certificate credential's client assertion, as Entra ID checks it."""
+        st = self.server.state
+        h64, p64, s64 = jwt.split(".")
+        try:
+            header, claims = json.loads(unb64url(h64)), json.loads(unb64url(p64))
+        except ValueError:
+            return "AADSTS50027: JWT token is invalid or malformed."
+        # RS256 with the SHA-1 thumbprint (x5t), or PS256 with the SHA-256 one (x5t#S256, MSAL's)
+        if header.get("alg") == "RS256":
+            pad, ok = padding.PKCS1v15(), header.get("x5t") == b64url(st.cert.fingerprint(hashes.SHA1()))
+        elif header.get("alg") == "PS256":
+            pad = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
+            ok = header.get("x5t#S256") == b64url(st.cert.fingerprint(hashes.SHA256()))
+        else:
+            ok = False
+        if not ok:
+            return ("AADSTS700027: The certificate with identifier used to sign the client assertion "
+                    "is not registered on application.")
+        now = time.time()
+        if (claims.get("aud") != "%s/%s/oauth2/v2.0/token" % (self.base(), tenant) or
+                claims.get("iss") != st.args.client_id or claims.get("sub") != st.args.client_id or
+                not claims.get("jti") or not claims.get("nbf", now + 1e9) <= now + 60 or
+                not now < claims.get("exp", 0) <= now + 3600):
+            return "AADSTS700024: Client assertion is not within its valid time range or has wrong claims."
+        try:
+            st.cert.public_key().verify(unb64url(s64), ("%s.%s" % (h64, p64)).encode(), pad, hashes.SHA256())
+        except InvalidSignature:
+            return "AADSTS7000274: Client assertion failed signature validation."
+        return None
 
     def imds(self, q):
         st = self.server.state
@@ -388,6 +434,7 @@ def main():
     p.add_argument("--client-secret", default="loopback-client-secret~value")
     p.add_argument("--assertion", default="loopback.federated.token")
     p.add_argument("--managed-identity", action="store_true")
+    p.add_argument("--client-cert", default=None, help="PEM certificate registered for the client")
     args = p.parse_args()
     # names under .localhost resolve to 127.0.0.1 in libcurl: a Managed HSM host for tests
     cert, key = make_cert(args.cert_dir, ["*.managedhsm.localhost", "*.vault.localhost"])
