@@ -35,7 +35,7 @@ static struct sign_task *take(struct engine *en)
 {
 	struct sign_task *t = NULL;
 	pthread_mutex_lock(&en->mu);
-	while (!en->abort && en->next < en->n) {
+	while (!en->abort && !(en->interrupted && *en->interrupted) && en->next < en->n) {
 		struct sign_task *c = &en->tasks[en->next++];
 		if (c->state == 0) {
 			t = c;
