@@ -124,7 +124,8 @@ int main(int argc, char **argv)
 			break;
 		case 's':
 			if (uri_has_pin_value(optarg)) {
-				fprintf(stderr, "stm32-inspect: --oem-secret holds pin-value: a PIN on the command line is visible to every user; use pin-source=file:PATH\n");
+				fprintf(stderr, "stm32-inspect: --oem-secret holds pin-value: a PIN on the command line is "
+						"visible to every user; use pin-source=file:PATH\n");
 				return ERR_USAGE;
 			}
 			o.oem_secret = optarg;
