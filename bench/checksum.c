@@ -24,7 +24,9 @@ static double now(void)
 
 int main(void)
 {
-	size_t n = 1u << 20;
+	/* volatile: a length the compiler cannot see, as in the tools */
+	volatile size_t len = 1u << 20;
+	size_t n = len;
 	uint8_t *b = malloc(n);
 	if (!b)
 		return 1;
