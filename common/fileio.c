@@ -9,30 +9,42 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+int file_open_regular(const char *path, int *fd, uint64_t *size, struct err *e)
+{
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return err_set(e, ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+	struct stat st;
+	if (fstat(*fd, &st) || !S_ISREG(st.st_mode)) {
+		close(*fd);
+		*fd = -1;
+		return err_set(e, ERR_INPUT, "%s: not a regular file", path);
+	}
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
 int file_read_all(const char *path, size_t max, uint8_t **buf, size_t *len,
 		  struct err *e)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return err_set(e, ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-	struct stat st;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+	int fd;
+	uint64_t size;
+	int rc = file_open_regular(path, &fd, &size, e);
+	if (rc)
+		return rc;
+	if (size > max) {
 		close(fd);
-		return err_set(e, ERR_INPUT, "%s: not a regular file", path);
+		return err_set(e, ERR_INPUT, "%s: %llu bytes, more than the limit of %zu",
+			       path, (unsigned long long)size, max);
 	}
-	if ((uint64_t)st.st_size > max) {
-		close(fd);
-		return err_set(e, ERR_INPUT, "%s: %lld bytes, more than the limit of %zu",
-			       path, (long long)st.st_size, max);
-	}
-	uint8_t *b = malloc((size_t)st.st_size + 1);
+	uint8_t *b = malloc((size_t)size + 1);
 	if (!b) {
 		close(fd);
 		return err_set(e, ERR_INTERNAL, "%s: out of memory", path);
 	}
-	long n = fd_read_full(fd, b, (size_t)st.st_size);
+	long n = fd_read_full(fd, b, (size_t)size);
 	close(fd);
-	if (n != (long)st.st_size) {
+	if (n != (long)size) {
 		free(b);
 		return err_set(e, ERR_IO, "%s: short read", path);
 	}

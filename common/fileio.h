@@ -9,6 +9,9 @@
 
 #include "err.h"
 
+/* Open a regular file read-only: *fd and its *size, or an error that names the
+ * path (ERR_IO cannot open, ERR_INPUT not a regular file; *fd is then -1). */
+int file_open_regular(const char *path, int *fd, uint64_t *size, struct err *e);
 /* Read a regular file of at most max bytes into a NUL-terminated buffer. */
 int file_read_all(const char *path, size_t max, uint8_t **buf, size_t *len,
 		  struct err *e);

@@ -1,5 +1,5 @@
 /* The manifest: what stm32-prep writes and kms-sign-digest signs from.
- * Format "stm32-sign-manifest/1"; see docs/manifest.md. */
+ * Format "stm32-sign-manifest/1"; see docs/formats.md, "Manifest". */
 #ifndef MANIFEST_MANIFEST_H
 #define MANIFEST_MANIFEST_H
 

@@ -1,5 +1,5 @@
 /* The signatures document: kms-sign-digest's answer to one manifest.
- * Format "stm32-sign-signatures/1"; see docs/manifest.md. */
+ * Format "stm32-sign-signatures/1"; see docs/formats.md, "Signatures". */
 #ifndef MANIFEST_SIGDOC_H
 #define MANIFEST_SIGDOC_H
 

@@ -1,5 +1,5 @@
 /* The release file: many images from one YAML document (format
- * "stm32-release/1", see docs/release.md). Paths are relative to it. */
+ * "stm32-release/1", see docs/formats.md, "Release file"). Paths are relative to it. */
 #ifndef PREPARE_RELEASE_H
 #define PREPARE_RELEASE_H
 

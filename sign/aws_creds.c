@@ -16,12 +16,6 @@
 #include "common/buf.h"
 #include "http.h"
 
-static const char *env(const char *name)
-{
-	const char *v = getenv(name);
-	return v && *v ? v : NULL;
-}
-
 void aws_creds_wipe(struct aws_creds *c)
 {
 	OPENSSL_cleanse(c, sizeof *c);
@@ -154,15 +148,15 @@ static int loopback_url(const char *url)
 static int from_container(struct aws_creds *c, struct err *e)
 {
 	char url[1024], auth[4200] = "", tokfile_buf[4096];
-	if (env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"))
-		snprintf(url, sizeof url, "http://169.254.170.2%s", env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"));
+	if (aws_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"))
+		snprintf(url, sizeof url, "http://169.254.170.2%s", aws_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"));
 	else
-		snprintf(url, sizeof url, "%s", env("AWS_CONTAINER_CREDENTIALS_FULL_URI"));
-	if (!env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") && !loopback_url(url))
+		snprintf(url, sizeof url, "%s", aws_env("AWS_CONTAINER_CREDENTIALS_FULL_URI"));
+	if (!aws_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") && !loopback_url(url))
 		return err_set(e, ERR_KEYSTORE,
 			       "AWS_CONTAINER_CREDENTIALS_FULL_URI must be https or a loopback http address");
-	const char *tok = env("AWS_CONTAINER_AUTHORIZATION_TOKEN");
-	const char *tokfile = env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
+	const char *tok = aws_env("AWS_CONTAINER_AUTHORIZATION_TOKEN");
+	const char *tokfile = aws_env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
 	if (tokfile) {
 		FILE *f = fopen(tokfile, "r");
 		if (!f || !fgets(tokfile_buf, sizeof tokfile_buf, f)) {
@@ -194,7 +188,7 @@ static int from_container(struct aws_creds *c, struct err *e)
 /* EC2 IMDSv2: a session token, the role name, then the role's credentials. */
 static int from_imds(struct aws_creds *c, struct err *e)
 {
-	const char *base = env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+	const char *base = aws_env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
 	char url[1024], hdr[256];
 	struct buf tok, role, out;
 	buf_init(&tok, 4096);
@@ -231,9 +225,9 @@ static int from_imds(struct aws_creds *c, struct err *e)
 int aws_creds_resolve(const struct aws_settings *s, struct aws_creds *c, struct err *e)
 {
 	memset(c, 0, sizeof *c);
-	if (env("AWS_ACCESS_KEY_ID") || env("AWS_SECRET_ACCESS_KEY"))
-		return set(c, env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"),
-			   env("AWS_SESSION_TOKEN"), "environment", e);
+	if (aws_env("AWS_ACCESS_KEY_ID") || aws_env("AWS_SECRET_ACCESS_KEY"))
+		return set(c, aws_env("AWS_ACCESS_KEY_ID"), aws_env("AWS_SECRET_ACCESS_KEY"),
+			   aws_env("AWS_SESSION_TOKEN"), "environment", e);
 	if (s->profile.access_key[0]) {
 		char src[160];
 		snprintf(src, sizeof src, "profile %.128s", s->profile.name);
@@ -242,11 +236,11 @@ int aws_creds_resolve(const struct aws_settings *s, struct aws_creds *c, struct 
 	}
 	if (s->profile.credential_process[0])
 		return from_process(s, c, e);
-	if (env("AWS_WEB_IDENTITY_TOKEN_FILE"))
+	if (aws_env("AWS_WEB_IDENTITY_TOKEN_FILE"))
 		return aws_creds_from_web_identity(s, c, e);
-	if (env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") || env("AWS_CONTAINER_CREDENTIALS_FULL_URI"))
+	if (aws_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") || aws_env("AWS_CONTAINER_CREDENTIALS_FULL_URI"))
 		return from_container(c, e);
-	const char *off = env("AWS_EC2_METADATA_DISABLED");
+	const char *off = aws_env("AWS_EC2_METADATA_DISABLED");
 	if (!off || strcasecmp(off, "true"))
 		if (!from_imds(c, e))
 			return 0;

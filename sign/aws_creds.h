@@ -34,6 +34,8 @@ struct aws_settings {
 	int fips;
 };
 
+/* getenv, with an empty value read as unset (as the AWS CLI does). */
+const char *aws_env(const char *name);
 int aws_settings_load(struct aws_settings *s, struct err *e);
 /* Values of profile p->name from an INI text (credentials or config file). */
 int aws_profile_parse(const char *text, const char *name, struct aws_profile *p, int config_file,

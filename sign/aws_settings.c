@@ -17,7 +17,7 @@ static void copy(char *dst, size_t n, const char *src)
 	snprintf(dst, n, "%s", src ? src : "");
 }
 
-static const char *env(const char *name)
+const char *aws_env(const char *name)
 {
 	const char *v = getenv(name);
 	return v && *v ? v : NULL;
@@ -85,12 +85,12 @@ static int load_file(const char *path, struct aws_profile *p, int config_file, s
 int aws_settings_load(struct aws_settings *s, struct err *e)
 {
 	memset(s, 0, sizeof *s);
-	const char *home = env("HOME");
+	const char *home = aws_env("HOME");
 	char cred[4096], conf[4096];
 	copy(s->profile.name, sizeof s->profile.name,
-	     env("AWS_PROFILE") ? env("AWS_PROFILE") : "default");
-	snprintf(cred, sizeof cred, "%s", env("AWS_SHARED_CREDENTIALS_FILE") ? env("AWS_SHARED_CREDENTIALS_FILE") : "");
-	snprintf(conf, sizeof conf, "%s", env("AWS_CONFIG_FILE") ? env("AWS_CONFIG_FILE") : "");
+	     aws_env("AWS_PROFILE") ? aws_env("AWS_PROFILE") : "default");
+	snprintf(cred, sizeof cred, "%s", aws_env("AWS_SHARED_CREDENTIALS_FILE") ? aws_env("AWS_SHARED_CREDENTIALS_FILE") : "");
+	snprintf(conf, sizeof conf, "%s", aws_env("AWS_CONFIG_FILE") ? aws_env("AWS_CONFIG_FILE") : "");
 	if (!cred[0] && home)
 		snprintf(cred, sizeof cred, "%s/.aws/credentials", home);
 	if (!conf[0] && home)
@@ -100,12 +100,12 @@ int aws_settings_load(struct aws_settings *s, struct err *e)
 		rc = load_file(conf, &s->profile, 1, e);
 	if (rc)
 		return rc;
-	const char *region = env("AWS_REGION") ? env("AWS_REGION") : env("AWS_DEFAULT_REGION");
+	const char *region = aws_env("AWS_REGION") ? aws_env("AWS_REGION") : aws_env("AWS_DEFAULT_REGION");
 	copy(s->region, sizeof s->region, region ? region : s->profile.region);
-	const char *ep = env("AWS_ENDPOINT_URL_KMS") ? env("AWS_ENDPOINT_URL_KMS") : env("AWS_ENDPOINT_URL");
+	const char *ep = aws_env("AWS_ENDPOINT_URL_KMS") ? aws_env("AWS_ENDPOINT_URL_KMS") : aws_env("AWS_ENDPOINT_URL");
 	copy(s->endpoint, sizeof s->endpoint, ep ? ep : s->profile.endpoint_url);
-	copy(s->ca_bundle, sizeof s->ca_bundle, env("AWS_CA_BUNDLE"));
-	const char *fips = env("AWS_USE_FIPS_ENDPOINT");
+	copy(s->ca_bundle, sizeof s->ca_bundle, aws_env("AWS_CA_BUNDLE"));
+	const char *fips = aws_env("AWS_USE_FIPS_ENDPOINT");
 	s->fips = fips && !strcasecmp(fips, "true");
 	return 0;
 }

@@ -13,12 +13,6 @@
 #include "common/fileio.h"
 #include "http.h"
 
-static const char *env(const char *name)
-{
-	const char *v = getenv(name);
-	return v && *v ? v : NULL;
-}
-
 /* The text of the first element with this local name, anywhere below n. */
 static xmlNode *find(xmlNode *n, const char *name)
 {
@@ -87,15 +81,15 @@ static int read_token(const char *path, char **token, struct err *e)
 
 int aws_creds_from_web_identity(const struct aws_settings *s, struct aws_creds *c, struct err *e)
 {
-	const char *role = env("AWS_ROLE_ARN");
+	const char *role = aws_env("AWS_ROLE_ARN");
 	if (!role)
 		return err_set(e, ERR_KEYSTORE, "AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not");
 	char *token = NULL, url[512];
-	int rc = read_token(env("AWS_WEB_IDENTITY_TOKEN_FILE"), &token, e);
+	int rc = read_token(aws_env("AWS_WEB_IDENTITY_TOKEN_FILE"), &token, e);
 	if (rc)
 		return rc;
-	if (env("AWS_ENDPOINT_URL_STS"))
-		snprintf(url, sizeof url, "%s", env("AWS_ENDPOINT_URL_STS"));
+	if (aws_env("AWS_ENDPOINT_URL_STS"))
+		snprintf(url, sizeof url, "%s", aws_env("AWS_ENDPOINT_URL_STS"));
 	else
 		snprintf(url, sizeof url, "https://sts.%s.amazonaws.com/", s->region[0] ? s->region : "us-east-1");
 	CURL *h = http_handle_new();
@@ -104,7 +98,7 @@ int aws_creds_from_web_identity(const struct aws_settings *s, struct aws_creds *
 	form_field(&body, h, "Action", "AssumeRoleWithWebIdentity");
 	form_field(&body, h, "Version", "2011-06-15");
 	form_field(&body, h, "RoleArn", role);
-	form_field(&body, h, "RoleSessionName", env("AWS_ROLE_SESSION_NAME") ? env("AWS_ROLE_SESSION_NAME") : "kms-sign-digest");
+	form_field(&body, h, "RoleSessionName", aws_env("AWS_ROLE_SESSION_NAME") ? aws_env("AWS_ROLE_SESSION_NAME") : "kms-sign-digest");
 	form_field(&body, h, "WebIdentityToken", token);
 	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/x-www-form-urlencoded");
 	struct http_request rq = { .method = "POST", .url = url, .headers = hdr, .body = buf_cstr(&body),
