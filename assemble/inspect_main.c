@@ -21,7 +21,7 @@ static const char usage_text[] =
 	"                   (publicKeysHashHashes.bin); without it the table hash is shown\n"
 	"  --explain        for a signature that does not verify, try the known wrong\n"
 	"                   constructions and say which one it was made with\n"
-	"  --json           one JSON object per run on stdout\n"
+	"  --json           one JSON array on stdout: an object per IMAGE\n"
 	"  -h, --help       this help\n"
 	"  -V, --version    version\n"
 	"\n"

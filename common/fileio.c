@@ -117,6 +117,48 @@ int dir_ensure(const char *dir, int *created, struct err *e)
 	return 0;
 }
 
+int dir_ensure_parent(const char *path, char *made, size_t madesz, struct err *e)
+{
+	char d[4096];
+	made[0] = '\0';
+	path_dirname(path, d, sizeof d);
+	if (strlen(d) >= sizeof d - 1)
+		return err_set(e, ERR_IO, "%s: path too long", path);
+	for (char *p = d + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		struct stat st;
+		if (stat(d, &st)) {
+			if (mkdir(d, 0755))
+				return err_set(e, ERR_IO, "%s: cannot create %s: %s", path, d, strerror(errno));
+			if (!made[0])
+				snprintf(made, madesz, "%s", d);
+		} else if (!S_ISDIR(st.st_mode)) {
+			return err_set(e, ERR_IO, "%s: cannot create: %s is not a directory", path, d);
+		}
+		*p = c;
+		if (!c)
+			return 0;
+	}
+}
+
+void dir_remove_made(const char *path, const char *made)
+{
+	char d[4096], up[4096];
+	if (!made[0])
+		return;
+	path_dirname(path, d, sizeof d);
+	for (;;) {
+		rmdir(d);
+		if (!strcmp(d, made) || !strcmp(d, ".") || !strcmp(d, "/"))
+			return;
+		path_dirname(d, up, sizeof up);
+		memcpy(d, up, sizeof d);
+	}
+}
+
 void path_dirname(const char *path, char *out, size_t outsz)
 {
 	const char *slash = strrchr(path, '/');

@@ -62,6 +62,13 @@ int path_join_inside(const char *dir, const char *name, char *out, size_t outsz,
  * a directory. */
 int dir_ensure(const char *dir, int *created, struct err *e);
 
+/* Create the missing directories above the file path (as mkdir -p its directory).
+ * made receives the outermost one this call created ("" when none) so that a run
+ * that fails can remove them again with dir_remove_made. */
+int dir_ensure_parent(const char *path, char *made, size_t madesz, struct err *e);
+/* Remove (if empty) the directories above path, up to and including made. */
+void dir_remove_made(const char *path, const char *made);
+
 /* Directory part of path ("." when none) into out. */
 void path_dirname(const char *path, char *out, size_t outsz);
 const char *path_basename(const char *path);

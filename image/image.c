@@ -26,6 +26,8 @@ int stm32_set_keys(struct stm32_image *img, const struct pubkey *keys, uint32_t 
 		   uint32_t pk_idx, struct err *e)
 {
 	const struct stm32_layout *l = img->layout;
+	if ((nb < 1 || nb > l->max_keys) && l->max_keys == 1)
+		return err_set(e, ERR_USAGE, "header %s takes exactly 1 public key, got %u", l->name, nb);
 	if (nb < 1 || nb > l->max_keys)
 		return err_set(e, ERR_USAGE, "header %s takes 1 to %u public keys, got %u",
 			       l->name, l->max_keys, nb);

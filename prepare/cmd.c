@@ -125,11 +125,9 @@ static int write_single_manifest(struct prep_opts *o, const struct prep_result *
 	return rc;
 }
 
-int cmd_single(struct prep_opts *o)
+static int single(struct prep_opts *o)
 {
-	int rc = check_single(o);
-	if (rc)
-		return rc;
+	int rc;
 	struct err e = { 0 };
 	struct atomic_file af;
 	struct prep_result r;
@@ -154,4 +152,26 @@ int cmd_single(struct prep_opts *o)
 		print_result(o->output, &r);
 	}
 	return 0;
+}
+
+/* -o and -m make their missing directories (as --out-dir does), and remove them
+ * again when the run fails: no output on failure. */
+int cmd_single(struct prep_opts *o)
+{
+	int rc = check_single(o);
+	if (rc)
+		return rc;
+	struct err e = { 0 };
+	char made_out[4096] = "", made_m[4096] = "";
+	if (dir_ensure_parent(o->output, made_out, sizeof made_out, &e) ||
+	    (o->manifest && dir_ensure_parent(o->manifest, made_m, sizeof made_m, &e)))
+		rc = prep_fail(&e);
+	else
+		rc = single(o);
+	if (rc) {
+		if (o->manifest)
+			dir_remove_made(o->manifest, made_m);
+		dir_remove_made(o->output, made_out);
+	}
+	return rc;
 }

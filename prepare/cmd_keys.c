@@ -63,7 +63,11 @@ int cmd_keys(struct prep_opts *o)
 	if (l->id != HDR_V10)
 		fprintf(stderr, "Note: ST KeyGen's publicKeyHashNN.bin files hold SHA-256(X||Y) without the "
 				"algorithm prefix: they are NOT table entries. Fuse only the table hash above.\n");
-	if (o->output && file_write_atomic(o->output, otp, 32, &e))
+	char made[4096] = "";
+	if (o->output && (dir_ensure_parent(o->output, made, sizeof made, &e) ||
+			  file_write_atomic(o->output, otp, 32, &e))) {
+		dir_remove_made(o->output, made);
 		return prep_fail(&e);
+	}
 	return 0;
 }

@@ -26,12 +26,21 @@ int aws_creds_stale(const struct aws_creds *c, int margin)
 	return c->expiration && time(NULL) + margin >= c->expiration;
 }
 
+/* What each source calls the access key id, the secret key and the session token. */
+static const char *const ENV_NAMES[3] = { "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN" };
+static const char *const PROFILE_NAMES[3] = { "aws_access_key_id", "aws_secret_access_key", "aws_session_token" };
+static const char *const JSON_NAMES[3] = { "AccessKeyId", "SecretAccessKey", "SessionToken" };
+
 static int set(struct aws_creds *c, const char *ak, const char *sk, const char *tok,
-	       const char *source, struct err *e)
+	       const char *const names[3], const char *source, struct err *e)
 {
-	if (!ak || !sk || strlen(ak) >= sizeof c->access_key || strlen(sk) >= sizeof c->secret_key ||
-	    (tok && strlen(tok) >= sizeof c->token))
-		return err_set(e, ERR_KEYSTORE, "credentials from %s are incomplete or too long", source);
+	if (!ak || !*ak || !sk || !*sk)
+		return err_set(e, ERR_KEYSTORE, "credentials from %s are incomplete: %s is not set", source,
+			       names[ak && *ak ? 1 : 0]);
+	int too_long = strlen(ak) >= sizeof c->access_key ? 0 : strlen(sk) >= sizeof c->secret_key ? 1
+		     : tok && strlen(tok) >= sizeof c->token ? 2 : -1;
+	if (too_long >= 0)
+		return err_set(e, ERR_KEYSTORE, "credentials from %s: %s is too long", source, names[too_long]);
 	snprintf(c->access_key, sizeof c->access_key, "%s", ak);
 	snprintf(c->secret_key, sizeof c->secret_key, "%s", sk);
 	snprintf(c->token, sizeof c->token, "%s", tok ? tok : "");
@@ -58,7 +67,7 @@ static int from_json(const char *text, struct aws_creds *c, const char *source, 
 		rc = err_set(e, ERR_KEYSTORE, "%s: Version must be 1", source);
 	if (!rc)
 		rc = set(c, ak ? json_object_get_string(ak) : NULL, sk ? json_object_get_string(sk) : NULL,
-			 tok ? json_object_get_string(tok) : NULL, source, e);
+			 tok ? json_object_get_string(tok) : NULL, JSON_NAMES, source, e);
 	if (!rc && exp && !(c->expiration = aws_parse_time(json_object_get_string(exp))))
 		rc = err_set(e, ERR_KEYSTORE, "%s: Expiration is not an ISO 8601 time", source);
 	json_object_put(o);
@@ -227,12 +236,12 @@ int aws_creds_resolve(const struct aws_settings *s, struct aws_creds *c, struct 
 	memset(c, 0, sizeof *c);
 	if (aws_env("AWS_ACCESS_KEY_ID") || aws_env("AWS_SECRET_ACCESS_KEY"))
 		return set(c, aws_env("AWS_ACCESS_KEY_ID"), aws_env("AWS_SECRET_ACCESS_KEY"),
-			   aws_env("AWS_SESSION_TOKEN"), "environment", e);
-	if (s->profile.access_key[0]) {
+			   aws_env("AWS_SESSION_TOKEN"), ENV_NAMES, "environment", e);
+	if (s->profile.access_key[0] || s->profile.secret_key[0]) {
 		char src[160];
 		snprintf(src, sizeof src, "profile %.128s", s->profile.name);
 		return set(c, s->profile.access_key, s->profile.secret_key,
-			   s->profile.token[0] ? s->profile.token : NULL, src, e);
+			   s->profile.token[0] ? s->profile.token : NULL, PROFILE_NAMES, src, e);
 	}
 	if (s->profile.credential_process[0])
 		return from_process(s, c, e);

@@ -42,6 +42,7 @@ static int on_ini(void *arg, const char *section, const char *name, const char *
 	struct aws_profile *p = c->p;
 	if (!section_matches(c, section))
 		return 1;
+	p->found = 1;
 	/* the credentials file wins over the config file for keys */
 	if (!strcmp(name, "aws_access_key_id") && (!c->config_file || !p->access_key[0]))
 		copy(p->access_key, sizeof p->access_key, value);
@@ -95,11 +96,16 @@ int aws_settings_load(struct aws_settings *s, struct err *e)
 		snprintf(cred, sizeof cred, "%s/.aws/credentials", home);
 	if (!conf[0] && home)
 		snprintf(conf, sizeof conf, "%s/.aws/config", home);
+	copy(s->files[0], sizeof s->files[0], cred[0] ? cred : "~/.aws/credentials (no HOME)");
+	copy(s->files[1], sizeof s->files[1], conf[0] ? conf : "~/.aws/config (no HOME)");
 	int rc = load_file(cred, &s->profile, 0, e);
 	if (!rc)
 		rc = load_file(conf, &s->profile, 1, e);
 	if (rc)
 		return rc;
+	if (aws_env("AWS_PROFILE") && !s->profile.found)
+		return err_set(e, ERR_KEYSTORE, "AWS profile \"%s\" (AWS_PROFILE) is in neither %s nor %s",
+			       s->profile.name, s->files[0], s->files[1]);
 	const char *region = aws_env("AWS_REGION") ? aws_env("AWS_REGION") : aws_env("AWS_DEFAULT_REGION");
 	copy(s->region, sizeof s->region, region ? region : s->profile.region);
 	const char *ep = aws_env("AWS_ENDPOINT_URL_KMS") ? aws_env("AWS_ENDPOINT_URL_KMS") : aws_env("AWS_ENDPOINT_URL");

@@ -40,9 +40,10 @@ int aws_sts_parse_answer(const char *xml, size_t len, struct aws_creds *c, struc
 		v[i] = n ? (char *)xmlNodeGetContent(n) : NULL;
 	}
 	int rc = 0;
-	if (!v[0] || !v[1] || !v[2] || strlen(v[0]) >= sizeof c->access_key ||
-	    strlen(v[1]) >= sizeof c->secret_key || strlen(v[2]) >= sizeof c->token)
-		rc = err_set(e, ERR_KEYSTORE, "STS answer lacks AccessKeyId, SecretAccessKey or SessionToken");
+	const size_t max[3] = { sizeof c->access_key, sizeof c->secret_key, sizeof c->token };
+	for (int i = 0; i < 3 && !rc; i++)
+		if (!v[i] || strlen(v[i]) >= max[i])
+			rc = err_set(e, ERR_KEYSTORE, "STS answer: %s is %s", names[i], v[i] ? "too long" : "missing");
 	if (!rc) {
 		memset(c, 0, sizeof *c);
 		snprintf(c->access_key, sizeof c->access_key, "%s", v[0]);

@@ -254,6 +254,9 @@ int cmd_sign(struct sign_opts *o)
 		return 0;
 	}
 	sigdoc_init(&prev);
+	char mdir[4096];
+	path_dirname(o->manifest, mdir, sizeof mdir);
+	o->cfg.base_dir = mdir; /* file: key paths are relative to the manifest, as its file: paths */
 	int rc = o->resume ? load_previous(o->output, &m, &prev, &e) : refuse_unfinished(o->output, &e);
 	if (!rc)
 		rc = open_stores(&m, &o->cfg, &s, &e);

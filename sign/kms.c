@@ -78,7 +78,8 @@ int kms_client_init(struct kms_client *k, const char *endpoint, const char *key_
 	if (!k->region[0])
 		region_from_arn(key_id, k->region, sizeof k->region);
 	if (!k->region[0])
-		return err_set(e, ERR_USAGE, "no AWS region: set AWS_REGION, or region in the profile");
+		return err_set(e, ERR_KEYSTORE, "no AWS region: set AWS_REGION, or region in profile \"%s\" of %s",
+			       k->settings.profile.name, k->settings.files[1]);
 	if (!endpoint || !*endpoint)
 		endpoint = k->settings.endpoint;
 	if ((rc = resolve_url(k, endpoint, e)))

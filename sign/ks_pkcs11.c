@@ -106,12 +106,15 @@ static int p11_open(struct keystore *ks, const struct sign_config *cfg, struct e
 	return find_slot(p, ks->signer, e);
 }
 
-/* Object search by class and the URI's label (object=) and id (id=). */
+/* Object search by class and the URI's label (object=) and id (id=): exactly one
+ * must match. */
 static int find_object(struct p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls,
-		       CK_OBJECT_HANDLE *out)
+		       CK_OBJECT_HANDLE *out, const char *signer, struct err *e)
 {
+	const char *what = cls == CKO_PRIVATE_KEY ? "private key" : "public key";
 	CK_ATTRIBUTE t[3] = { { CKA_CLASS, &cls, sizeof cls } };
 	CK_ULONG n = 1, found = 0;
+	CK_OBJECT_HANDLE h[2];
 	CK_ATTRIBUTE_PTR label = p11_kit_uri_get_attribute(p->uri, CKA_LABEL);
 	CK_ATTRIBUTE_PTR id = p11_kit_uri_get_attribute(p->uri, CKA_ID);
 	if (label)
@@ -119,20 +122,35 @@ static int find_object(struct p11 *p, CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls,
 	if (id)
 		t[n++] = *id;
 	if (p->f->C_FindObjectsInit(s, t, n) != CKR_OK)
-		return -1;
-	CK_RV rv = p->f->C_FindObjects(s, out, 1, &found);
+		return err_set(e, ERR_KEYSTORE, "%s: C_FindObjectsInit failed", signer);
+	CK_RV rv = p->f->C_FindObjects(s, h, 2, &found);
 	p->f->C_FindObjectsFinal(s);
-	return rv == CKR_OK && found == 1 ? 0 : -1;
+	if (rv != CKR_OK)
+		return err_set(e, ERR_KEYSTORE, "%s: C_FindObjects failed (0x%lx)", signer, (unsigned long)rv);
+	if (found == 0)
+		return err_set(e, ERR_KEYSTORE, "%s: no %s object matches the URI%s", signer, what,
+			       p->has_pin ? "" : " (without a PIN only public objects are visible: add pin-source=)");
+	if (found > 1)
+		return err_set(e, ERR_KEYSTORE, "%s: more than one %s object matches: add id= or a unique object=",
+			       signer, what);
+	*out = h[0];
+	return 0;
 }
 
-static int login(struct p11 *p, CK_SESSION_HANDLE s)
+static int login(struct p11 *p, CK_SESSION_HANDLE s, const char *signer, struct err *e)
 {
 	if (!p->has_pin)
 		return 0;
 	pthread_mutex_lock(&p->mu);
 	CK_RV rv = p->f->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)p->pin, strlen(p->pin));
 	pthread_mutex_unlock(&p->mu);
-	return rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN ? 0 : -1;
+	if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN)
+		return 0;
+	if (rv == CKR_PIN_INCORRECT)
+		return err_set(e, ERR_KEYSTORE, "%s: login refused: CKR_PIN_INCORRECT (wrong PIN)", signer);
+	if (rv == CKR_PIN_LOCKED)
+		return err_set(e, ERR_KEYSTORE, "%s: login refused: CKR_PIN_LOCKED (the token locked the PIN)", signer);
+	return err_set(e, ERR_KEYSTORE, "%s: C_Login failed (0x%lx)", signer, (unsigned long)rv);
 }
 
 static void *p11_worker_open(struct keystore *ks, struct err *e)
@@ -146,10 +164,10 @@ static void *p11_worker_open(struct keystore *ks, struct err *e)
 		err_set(e, ERR_KEYSTORE, "%s: C_OpenSession failed", ks->signer);
 		return NULL;
 	}
-	if (login(p, w->session) || find_object(p, w->session, CKO_PRIVATE_KEY, &w->key)) {
+	if (login(p, w->session, ks->signer, e) ||
+	    find_object(p, w->session, CKO_PRIVATE_KEY, &w->key, ks->signer, e)) {
 		p->f->C_CloseSession(w->session);
 		free(w);
-		err_set(e, ERR_KEYSTORE, "%s: login failed or no single private key matches", ks->signer);
 		return NULL;
 	}
 	return w;
@@ -192,12 +210,11 @@ static int p11_public_key(struct keystore *ks, struct err *e)
 	CK_ATTRIBUTE t[2] = { { CKA_EC_POINT, point, sizeof point }, { CKA_EC_PARAMS, params, sizeof params } };
 	if (p->f->C_OpenSession(p->slot, CKF_SERIAL_SESSION, NULL, NULL, &s) != CKR_OK)
 		return err_set(e, ERR_KEYSTORE, "%s: C_OpenSession failed", ks->signer);
-	int rc = 0;
-	if (login(p, s) || find_object(p, s, CKO_PUBLIC_KEY, &obj))
-		rc = err_set(e, ERR_KEYSTORE, "%s: login failed or no single public key object matches",
-			     ks->signer);
-	else if (p->f->C_GetAttributeValue(s, obj, t, 2) != CKR_OK ||
-		 parse_point(point, t[0].ulValueLen, params, t[1].ulValueLen, &ks->pub))
+	int rc = login(p, s, ks->signer, e);
+	if (!rc)
+		rc = find_object(p, s, CKO_PUBLIC_KEY, &obj, ks->signer, e);
+	if (!rc && (p->f->C_GetAttributeValue(s, obj, t, 2) != CKR_OK ||
+		    parse_point(point, t[0].ulValueLen, params, t[1].ulValueLen, &ks->pub)))
 		rc = err_set(e, ERR_KEYSTORE, "%s: the key is not P-256 or brainpoolP256t1", ks->signer);
 	p->f->C_CloseSession(s);
 	ks->have_pub = rc == 0;

@@ -33,7 +33,7 @@ static const char usage_text[] =
 	"  --resume              keep valid signatures already in the output, sign the rest\n"
 	"  --json                JSON summary on stdout\n"
 	"  -q, --quiet           no summary\n"
-	"  -v, --verbose         log each request to stderr (never secrets)\n"
+	"  -v, --verbose         log each retry to stderr, with its reason (never secrets)\n"
 	"  -h, --help            this help\n"
 	"  -V, --version         version\n"
 	"\n"

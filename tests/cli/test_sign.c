@@ -369,3 +369,25 @@ Test(pkcs11, pin_value_in_a_key_uri_is_refused_by_prep, .init = start, .fini = s
 	cr_expect_not(file_exists(pjoin(dir, "o.stm32")));
 	run_free(&r);
 }
+
+Test(pkcs11, regression_wrong_pin_is_named_ckr_pin_incorrect, .init = start, .fini = stop)
+{
+	/* was "login failed or no single public key object matches" */
+	make_token();
+	char uri[512];
+	snprintf(uri, sizeof uri, HSM_URI, dir);
+	struct run r = run_cmd("%s cd %s && echo 000000 > pin.txt && kms-sign-digest pubkey '%s' -o hsm.pub.pem",
+			       hsm_env(), dir, uri);
+	cr_expect_eq(r.code, 5);
+	cr_expect(strstr(r.err, "login refused: CKR_PIN_INCORRECT (wrong PIN)") != NULL, "%s", r.err);
+	cr_expect_null(strstr(r.err, "000000"));
+	run_free(&r);
+	/* no object of that label, and no PIN given: the message says both */
+	r = run_cmd("%s cd %s && kms-sign-digest pubkey "
+		    "'pkcs11:token=stm32;object=nosuch?module-path=/usr/lib/softhsm/libsofthsm2.so' -o hsm.pub.pem",
+		    hsm_env(), dir);
+	cr_expect_eq(r.code, 5);
+	cr_expect(strstr(r.err, "no public key object matches the URI (without a PIN only public objects are visible") != NULL,
+		  "%s", r.err);
+	run_free(&r);
+}
