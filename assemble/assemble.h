@@ -14,7 +14,9 @@ struct asm_item {
 	char output[4096];
 	struct atomic_file af;
 	struct rom_verdict verdict;
-	int ok;
+	int ok;              /* verified, and not refused since */
+	int verified;        /* the finished image passed every check */
+	int written;         /* and is at its final name */
 	struct err err;      /* what failed, naming the image and the check */
 };
 

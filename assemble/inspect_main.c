@@ -64,6 +64,24 @@ static int inspect_one(const char *path, const struct inspect_opts *o, json_obje
 	return v.ok || !f.img.has_auth ? (v.passed[CHECK_CHECKSUM] ? 0 : ERR_VERIFY) : ERR_VERIFY;
 }
 
+/* A failure before any image: the message, and with --json the array of one
+ * {"error", "exit_code"} object (still one document on stdout). */
+static int fail_early(int json, const struct err *e)
+{
+	fprintf(stderr, "stm32-inspect: %s\n", e->msg);
+	if (e->code == ERR_USAGE)
+		fprintf(stderr, "Try 'stm32-inspect --help'.\n");
+	if (json) {
+		json_object *arr = json_object_new_array(), *o = json_object_new_object();
+		json_object_object_add(o, "error", json_object_new_string(e->msg));
+		json_object_object_add(o, "exit_code", json_object_new_int((int)e->code));
+		json_object_array_add(arr, o);
+		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(arr);
+	}
+	return e->code;
+}
+
 int main(int argc, char **argv)
 {
 	/* a full disk or ulimit -f: write() fails with EFBIG and is reported */
@@ -75,27 +93,25 @@ int main(int argc, char **argv)
 	};
 	struct inspect_opts o = { 0 };
 	struct err e = { 0 };
-	int c;
+	int c, json = 0;
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		json |= !strcmp(argv[i], "--json");
 	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
-			if (otp_parse_arg(optarg, o.otp, &e)) {
-				fprintf(stderr, "stm32-inspect: %s\n", e.msg);
-				return e.code;
-			}
+			if (otp_parse_arg(optarg, o.otp, &e))
+				return fail_early(json, &e);
 			o.has_otp = 1;
 			break;
 		case 'x': o.explain = 1; break;
 		case 'j': o.json = 1; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		case 'V': printf("stm32-inspect %s\n", STM32_SIGN_VERSION); return 0;
-		default: fprintf(stderr, "Try 'stm32-inspect --help'.\n"); return ERR_USAGE;
+		default: return fail_early(json, &(struct err){ ERR_USAGE, "unknown or incomplete option" });
 		}
 	}
-	if (optind >= argc) {
-		fprintf(stderr, "stm32-inspect: no IMAGE given\nTry 'stm32-inspect --help'.\n");
-		return ERR_USAGE;
-	}
+	if (optind >= argc)
+		return fail_early(json, &(struct err){ ERR_USAGE, "no IMAGE given" });
 	json_object *arr = o.json ? json_object_new_array() : NULL;
 	int worst = 0;
 	for (int i = optind; i < argc; i++) {

@@ -10,22 +10,26 @@
 #include <json-c/json.h>
 
 #include "common/hex.h"
+#include "common/jsonrun.h"
 #include "prepcmd.h"
 #include "release.h"
 
 int prep_fail(const struct err *e)
 {
-	fprintf(stderr, "stm32-prep: %s\n", e->msg);
+	jsonrun_error("%s", e->msg);
+	if (e->code == ERR_USAGE)
+		fprintf(stderr, "Try 'stm32-prep --help'.\n");
 	return e->code ? (int)e->code : ERR_INTERNAL;
 }
 
 static int fail_usage(const char *msg)
 {
-	fprintf(stderr, "stm32-prep: %s\nTry 'stm32-prep --help'.\n", msg);
+	jsonrun_error("%s", msg);
+	fprintf(stderr, "Try 'stm32-prep --help'.\n");
 	return ERR_USAGE;
 }
 
-static json_object *result_json(const char *id, const char *file, const struct prep_result *r)
+json_object *prep_result_json(const char *id, const char *file, const struct prep_result *r)
 {
 	char hex[65];
 	json_object *o = json_object_new_object();
@@ -145,9 +149,10 @@ static int single(struct prep_opts *o)
 		return prep_fail(&e);
 	}
 	if (o->json) {
-		json_object *j = result_json(o->spec.id, o->output, &r);
-		printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(j);
+		json_object *images = json_object_new_array();
+		json_object_array_add(images, prep_result_json(o->spec.id, o->output, &r));
+		json_object_object_add(jsonrun_doc(), "images", images);
+		json_object_object_add(jsonrun_doc(), "manifest", o->manifest ? json_object_new_string(o->manifest) : NULL);
 	} else if (!o->quiet) {
 		print_result(o->output, &r);
 	}

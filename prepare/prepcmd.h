@@ -16,7 +16,10 @@ int cmd_single(struct prep_opts *o);
 int cmd_release(struct prep_opts *o);
 int cmd_keys(struct prep_opts *o);
 
-/* Print an error as "stm32-prep: message" and return its code. */
+/* Print an error as "stm32-prep: message" (kept for --json) and return its code. */
 int prep_fail(const struct err *e);
+/* One prepared image as a JSON object (the schema of docs/formats.md). */
+struct json_object;
+struct json_object *prep_result_json(const char *id, const char *file, const struct prep_result *r);
 
 #endif

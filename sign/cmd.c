@@ -11,6 +11,7 @@
 #include "cmd.h"
 #include "common/fileio.h"
 #include "common/hex.h"
+#include "common/jsonrun.h"
 #include "common/uri.h"
 #include "engine.h"
 #include "journal.h"
@@ -18,7 +19,7 @@
 
 static int fail(const struct err *e)
 {
-	fprintf(stderr, "kms-sign-digest: %s\n", e->msg);
+	jsonrun_error("%s", e->msg);
 	return e->code ? (int)e->code : ERR_INTERNAL;
 }
 
@@ -176,19 +177,17 @@ static void journal_append(struct engine *en, const struct sign_task *t, void *a
 
 static void print_summary(const struct run *r, const struct sigdoc *d, size_t resumed)
 {
-	if (r->o->quiet)
-		return;
-	if (r->o->json) {
-		json_object *o = json_object_new_object();
+	if (r->o->json) { /* with -q too: --json asks for the document */
+		json_object *o = jsonrun_doc();
 		json_object_object_add(o, "images", json_object_new_int64((int64_t)r->m->n));
 		json_object_object_add(o, "signed", json_object_new_int64((int64_t)(d->n - resumed)));
 		json_object_object_add(o, "resumed", json_object_new_int64((int64_t)resumed));
 		json_object_object_add(o, "complete", json_object_new_boolean(d->complete));
 		json_object_object_add(o, "output", json_object_new_string(r->o->output));
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-		json_object_put(o);
 		return;
 	}
+	if (r->o->quiet)
+		return;
 	char hex[17];
 	if (isatty(STDERR_FILENO))
 		fprintf(stderr, "\n");
@@ -285,10 +284,20 @@ int cmd_pubkey(struct sign_opts *o)
 	if (!rc) {
 		if (o->output)
 			rc = file_write_atomic(o->output, pem, strlen(pem), &e);
+		else if (o->json)
+			json_object_object_add(jsonrun_doc(), "public_key_pem", json_object_new_string(pem));
 		else
 			fputs(pem, stdout);
 	}
-	if (!rc && !o->quiet) {
+	if (!rc && o->json) {
+		char fp[17];
+		pubkey_fingerprint(&ks.pub, fp);
+		json_object *d = jsonrun_doc();
+		json_object_object_add(d, "algorithm", json_object_new_string(ecc_algo_name(ks.pub.algo)));
+		json_object_object_add(d, "fingerprint", json_object_new_string(fp));
+		json_object_object_add(d, "signer", json_object_new_string(ks.signer));
+		json_object_object_add(d, "output", o->output ? json_object_new_string(o->output) : NULL);
+	} else if (!rc && !o->quiet) {
 		char fp[17];
 		pubkey_fingerprint(&ks.pub, fp);
 		fprintf(stderr, "%s: %s key, fingerprint %s, signer %s\n", o->pubkey_uri,
