@@ -17,8 +17,6 @@
 int prep_fail(const struct err *e)
 {
 	jsonrun_error("%s", e->msg);
-	if (e->code == ERR_USAGE)
-		fprintf(stderr, "Try 'stm32-prep --help'.\n");
 	return e->code ? (int)e->code : ERR_INTERNAL;
 }
 

@@ -45,7 +45,7 @@ static const char usage_text[] =
 	"  -m, --manifest FILE      digest manifest to write\n"
 	"  --release FILE           prepare every image of a release file\n"
 	"  --out-dir DIR            where --release writes images and manifest.yaml\n"
-	"  --json                   print a JSON summary on stdout\n"
+	"  --json                   one JSON document on stdout (with -q and on failure too)\n"
 	"  -q, --quiet              no summary\n"
 	"  -h, --help               this help\n"
 	"  -V, --version            version\n"

@@ -32,7 +32,7 @@ static const char usage_text[] =
 	"  --max-attempts N      attempts per request, retries included (default 12)\n"
 	"  --review              print what would be signed and sign nothing\n"
 	"  --resume              keep valid signatures already in the output, sign the rest\n"
-	"  --json                JSON summary on stdout\n"
+	"  --json                one JSON document on stdout (with -q and on failure too)\n"
 	"  -q, --quiet           no summary\n"
 	"  -v, --verbose         log each retry to stderr, with its reason (never secrets)\n"
 	"  -h, --help            this help\n"

@@ -61,7 +61,7 @@ static struct bad cases[] = {
 	{ "key_index_out_of_range", "head -c 64 /dev/urandom > p.bin", P22 "--pubkey $K/k0.pub.pem --pubkey $K/k1.pub.pem --key-index 2 p.bin -o out.stm32", 2,
 	  "key index 2 out of range: 2 key(s) in the table" },
 	{ "v1_takes_one_key", "head -c 64 /dev/urandom > p.bin", "stm32-prep --header 1.0 --pubkey $K/k0.pub.pem --pubkey $K/k1.pub.pem p.bin -o out.stm32", 2,
-	  "header 1.0 takes 1 to 1 public keys, got 2" },
+	  "header 1.0 takes exactly 1 public key, got 2" },
 	{ "mixed_curves_in_one_table", "head -c 64 /dev/urandom > p.bin", P22 "--pubkey $K/k0.pub.pem --pubkey $K/bp0.pub.pem p.bin -o out.stm32", 2,
 	  "public key 1 is brainpoolP256t1 but key 0 is P-256" },
 	{ "unknown_header_option_value", "head -c 64 /dev/urandom > p.bin", "stm32-prep --header 2.1 p.bin -o out.stm32", 2,
