@@ -323,7 +323,9 @@ Test(pkcs11, manifest_signed_through_softhsm2_verifies, .init = start, .fini = s
 /* The module under pkcs11-spy (OpenSC), which logs every call with its session. */
 #define SPY_URI "pkcs11:token=stm32;object=fsbl-k5?module-path=/usr/lib/x86_64-linux-gnu/pkcs11/pkcs11-spy.so" \
 		"&pin-source=file:%s/pin.txt"
-#define SPY_ENV "export PKCS11SPY=/usr/lib/softhsm/libsofthsm2.so PKCS11SPY_OUTPUT=%s/spy.log;"
+/* pkcs11-spy leaks 16 bytes of its own: not ours to report under LeakSanitizer */
+#define SPY_ENV "export PKCS11SPY=/usr/lib/softhsm/libsofthsm2.so PKCS11SPY_OUTPUT=%s/spy.log " \
+		"LSAN_OPTIONS=suppressions=$PWD/spy.supp; echo leak:pkcs11-spy.so > spy.supp;"
 
 Test(pkcs11, many_workers_each_use_their_own_session, .init = start, .fini = stop)
 {
@@ -335,7 +337,7 @@ Test(pkcs11, many_workers_each_use_their_own_session, .init = start, .fini = sto
 	for (int i = 0; i < 64; i++)
 		fprintf(f, "  - {id: i%d, input: p, soc: stm32mp13, keyset: hsm, key_index: 0, key_uri: '%s'}\n", i, uri);
 	fclose(f);
-	struct run r = run_cmd("%s " SPY_ENV " cd %s && kms-sign-digest -q pubkey '%s' -o hsm.pub.pem && "
+	struct run r = run_cmd("%s cd %s && " SPY_ENV " kms-sign-digest -q pubkey '%s' -o hsm.pub.pem && "
 			       "head -c 999 /dev/urandom > p && stm32-prep -q --release release.yaml --out-dir out && "
 			       "rm spy.log && kms-sign-digest -q out/manifest.yaml -o out/s.yaml --jobs 8 && "
 			       "stm32-assemble -q out/manifest.yaml out/s.yaml --out-dir signed",
