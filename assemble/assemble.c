@@ -51,10 +51,10 @@ int asm_check_bindings(struct asm_item *it, const char *mdir, struct err *e)
 {
 	const struct mf_image *im = it->im;
 	const struct sig_entry *s = it->sig;
-	if (memcmp(s->digest, im->digest, 32))
+	if (s->algo != im->key.algo || memcmp(s->digest, im->digest, mf_digest_len(im)))
 		return err_set(e, ERR_VERIFY, "image %s: check digest: the signature is for another digest",
 			       im->id);
-	if (memcmp(s->public_key, im->key.xy, ECC_XY))
+	if (memcmp(s->public_key, im->key.xy, ecc_xy_len(im->key.algo)))
 		return err_set(e, ERR_VERIFY, "image %s: check key: signed by another key than the manifest's",
 			       im->id);
 	if (ecdsa_verify_digest(&im->key, im->digest, s->raw, NULL))
@@ -74,7 +74,7 @@ int asm_check_bindings(struct asm_item *it, const char *mdir, struct err *e)
 	return 0;
 }
 
-static int copy_with_signature(int in, int out, const uint8_t sig[64], uint64_t size,
+static int copy_with_signature(int in, int out, const uint8_t *sig, size_t siglen, uint64_t size,
 			       struct err *e)
 {
 	uint8_t *buf = malloc(STREAM_CHUNK);
@@ -89,8 +89,8 @@ static int copy_with_signature(int in, int out, const uint8_t sig[64], uint64_t 
 			rc = err_set(e, ERR_IO, "read failed");
 			break;
 		}
-		if (off == 0 && want >= OFF_SIGNATURE + ECC_RAW_SIG)
-			memcpy(buf + OFF_SIGNATURE, sig, ECC_RAW_SIG);
+		if (off == 0 && want >= OFF_SIGNATURE + siglen)
+			memcpy(buf + OFF_SIGNATURE, sig, siglen);
 		if (fd_write_all(out, buf, want))
 			rc = err_set(e, ERR_IO, "write failed: %s", strerror(errno));
 		off += want;
@@ -99,25 +99,62 @@ static int copy_with_signature(int in, int out, const uint8_t sig[64], uint64_t 
 	return rc;
 }
 
-/* The manifest's claims about the header must hold in the file too. */
+/* One manifest field against the header: named when it differs. */
+static int field(const char *id, const char *name, uint64_t file, uint64_t mf, struct err *e)
+{
+	if (file == mf)
+		return 0;
+	return err_set(e, ERR_VERIFY, "image %s: check %s: the file has 0x%llx, the manifest 0x%llx",
+		       id, name, (unsigned long long)file, (unsigned long long)mf);
+}
+
+static int check_segments(const struct mf_image *im, const struct stm32_image *img, struct err *e)
+{
+	struct seg segs[STM32_MAX_SEGS];
+	size_t n = stm32_signed_segments(img, segs);
+	int same = n == im->nsegs;
+	for (size_t i = 0; same && i < n; i++)
+		same = segs[i].start == im->segs[i].start && segs[i].end == im->segs[i].end;
+	if (same)
+		return 0;
+	char text[128];
+	return err_set(e, ERR_VERIFY, "image %s: check signed segments: the header signs %s, the manifest says otherwise",
+		       im->id, segs_text(segs, n, text, sizeof text));
+}
+
+/* Every claim of the manifest (what the operator reviewed) must hold in the file. */
 static int check_header(const struct asm_item *it, const struct stm32_image *img, struct err *e)
 {
 	const struct mf_image *im = it->im;
-	uint64_t s, end;
-	stm32_hashed_range(img, &s, &end);
+	uint8_t th[32];
+	int rc;
 	if (strcmp(img->layout->name, im->header))
 		return err_set(e, ERR_VERIFY, "image %s: check header: file is v%s, manifest says %s", im->id,
 			       img->layout->name, im->header);
-	if (!img->has_auth || img->pk_idx != im->key_index ||
-	    memcmp(img->key.xy, im->key.xy, ECC_XY))
-		return err_set(e, ERR_VERIFY,
-			       "image %s: check key: the header embeds another key or index than the manifest's",
+	if (!img->has_auth)
+		return err_set(e, ERR_VERIFY, "image %s: check key: the header has no key table", im->id);
+	if ((rc = field(im->id, "binary type", img->binary_type, im->binary_type, e)) ||
+	    (rc = field(im->id, "image version", img->image_version, im->image_version, e)) ||
+	    (im->has_addresses && (rc = field(im->id, "load address", img->load, im->load, e))) ||
+	    (im->has_addresses && (rc = field(im->id, "entry point", img->entry, im->entry, e))) ||
+	    (rc = field(im->id, "key index", img->pk_idx, im->key_index, e)))
+		return rc;
+	if (!pubkey_equal(&img->key, &im->key))
+		return err_set(e, ERR_VERIFY, "image %s: check public key: the header embeds another key than the manifest's",
 			       im->id);
-	if (s != im->range_start || end != im->range_end)
-		return err_set(e, ERR_VERIFY, "image %s: check range: header covers [0x%llx, 0x%llx), manifest [0x%llx, 0x%llx)",
-			       im->id, (unsigned long long)s, (unsigned long long)end,
-			       (unsigned long long)im->range_start, (unsigned long long)im->range_end);
-	return 0;
+	stm32_table_hash(img, th);
+	if (memcmp(th, im->table_hash, 32))
+		return err_set(e, ERR_VERIFY, "image %s: check table hash: the header's key table hashes to another "
+			       "OTP value than the manifest's", im->id);
+	return check_segments(im, img, e);
+}
+
+static int check_digest(const struct mf_image *im, const struct image_sums *sums, struct err *e)
+{
+	if (sums->digest_len == mf_digest_len(im) && !memcmp(sums->digest, im->digest, sums->digest_len))
+		return 0;
+	return err_set(e, ERR_VERIFY, "image %s: check digest: the file's signed bytes do not hash to the manifest's digest",
+		       im->id);
 }
 
 /* Verify the finished temp file from its bytes alone, in the ROM's order. */
@@ -128,7 +165,8 @@ static int verify_output(struct asm_item *it, const struct asm_opts *o, struct e
 	int rc = image_file_open(it->af.tmp, &f, e);
 	if (rc)
 		return err_prefix(e, "image %s: finished image", it->im->id);
-	if (!(rc = check_header(it, &f.img, e)) && !(rc = stm32_file_sums(f.fd, &f.img, f.hdr, &sums, e))) {
+	if (!(rc = check_header(it, &f.img, e)) && !(rc = stm32_file_sums(f.fd, &f.img, f.hdr, &sums, e)) &&
+	    !(rc = check_digest(it->im, &sums, e))) {
 		stm32_rom_verify(&f.img, &sums, o->has_otp ? o->otp : it->im->table_hash, &it->verdict);
 		if (!it->verdict.ok)
 			rc = err_set(e, ERR_VERIFY, "image %s: check %s: %s", it->im->id,
@@ -150,7 +188,8 @@ int asm_build(struct asm_item *it, const struct asm_opts *o, struct err *e)
 	}
 	atomic_remove_stale(it->output);
 	int rc = atomic_open(&it->af, it->output, e);
-	if (!rc && (rc = copy_with_signature(in, it->af.fd, it->sig->raw, (uint64_t)st.st_size, e)))
+	if (!rc && (rc = copy_with_signature(in, it->af.fd, it->sig->raw, ecc_sig_len(it->sig->algo),
+					     (uint64_t)st.st_size, e)))
 		err_prefix(e, "image %s: %s", it->im->id, it->output);
 	close(in);
 	if (!rc)

@@ -1,5 +1,6 @@
-/* Why does the ROM reject this signature? Try the known wrong constructions
- * and report the one the signature does verify over. */
+/* Why does the ROM reject this image? Try the known wrong constructions of
+ * the signature, the key table and the OTP value, and report the one the
+ * image matches, with what to change. */
 #ifndef ASSEMBLE_EXPLAIN_H
 #define ASSEMBLE_EXPLAIN_H
 
@@ -7,11 +8,11 @@
 
 #include "image/image.h"
 
-#define EXPLAIN_MAX 12
+#define EXPLAIN_MAX 16
 
 struct explain_try {
-	const char *name;   /* short id, e.g. "hash-to-end-of-file" */
-	char what[256];     /* what was hashed */
+	const char *name;   /* short id, e.g. "contiguous-range" */
+	char what[160];     /* what was hashed */
 	int matched;
 };
 
@@ -19,14 +20,15 @@ struct explanation {
 	size_t n;
 	struct explain_try tries[EXPLAIN_MAX];
 	int matched;        /* index of the first match, -1 when none */
-	char advice[512];
-	char key_advice[512]; /* about table entries / OTP, when relevant */
+	char advice[640];
+	char key_advice[640]; /* about table entries / OTP, when relevant */
 };
 
-/* digest: SHA-256 of the ROM's hashed range, as the caller computed it. */
-void explain_signature(int fd, const struct stm32_image *img, const uint8_t digest[32],
-		       struct explanation *ex);
-/* Table entry or OTP built from SHA-256(X||Y) instead of SHA-256(algo||X||Y). */
+/* hdr: the header bytes; digest: of the ROM's signed segments, as the caller
+ * computed it. */
+void explain_signature(int fd, const struct stm32_image *img, const uint8_t *hdr,
+		       const uint8_t *digest, struct explanation *ex);
+/* Table entry or OTP value made the wrong way, or the OTP of another key set. */
 void explain_keys(const struct stm32_image *img, const uint8_t *otp, struct explanation *ex);
 void explain_print(FILE *out, const struct explanation *ex);
 

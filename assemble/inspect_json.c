@@ -4,7 +4,7 @@
 
 static void add_hex(json_object *o, const char *k, const uint8_t *b, size_t n)
 {
-	char hex[2 * 64 + 1];
+	char hex[2 * ECC_RAW_SIG_MAX + 1];
 	hex_encode(b, n, hex);
 	json_object_object_add(o, k, json_object_new_string(hex));
 }
@@ -43,7 +43,7 @@ static void add_keys(json_object *o, const struct stm32_image *img)
 {
 	uint8_t th[32];
 	json_object_object_add(o, "ecc_algo", json_object_new_int((int)img->key.algo));
-	add_hex(o, "public_key", img->key.xy, ECC_XY);
+	add_hex(o, "public_key", img->key.xy, ecc_xy_len(img->key.algo));
 	json_object_object_add(o, "pk_idx", json_object_new_int((int)img->pk_idx));
 	json_object *t = json_object_new_array();
 	for (uint32_t i = 0; i < img->nb_pk; i++) {
@@ -60,8 +60,8 @@ json_object *inspect_json(const char *path, const struct stm32_image *img,
 			  const struct image_sums *sums, const struct rom_verdict *v,
 			  const struct explanation *ex)
 {
-	uint64_t s, e;
-	stm32_hashed_range(img, &s, &e);
+	struct seg segs[STM32_MAX_SEGS];
+	size_t n = stm32_signed_segments(img, segs);
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "file", json_object_new_string(path));
 	json_object_object_add(o, "header", json_object_new_string(img->layout->name));
@@ -72,13 +72,29 @@ json_object *inspect_json(const char *path, const struct stm32_image *img,
 	json_object_object_add(o, "flags", json_object_new_int64(img->flags));
 	json_object_object_add(o, "binary_type", json_object_new_int64(img->binary_type));
 	json_object_object_add(o, "checksum", json_object_new_int64(img->checksum));
+	if (img->layout->off_nonauth_len) {
+		json_object_object_add(o, "nonauth_payload_length", json_object_new_int64(img->nonauth_len));
+		json_object_object_add(o, "nonauth_payload_hash", json_object_new_int64(img->nonauth_hash));
+	}
+	json_object_object_add(o, "encrypted", json_object_new_boolean(img->has_decrypt));
+	if (img->has_decrypt) {
+		json_object_object_add(o, "derivation_constant", json_object_new_int64(img->dec_dc));
+		add_hex(o, "hash16", img->hash16, 16);
+	}
 	json_object_object_add(o, "signed", json_object_new_boolean(img->has_auth));
 	if (img->has_auth)
 		add_keys(o, img);
-	add_hex(o, "signature", img->signature, ECC_RAW_SIG);
-	json_object_object_add(o, "signed_range_start", json_object_new_int64((int64_t)s));
-	json_object_object_add(o, "signed_range_end", json_object_new_int64((int64_t)e));
-	add_hex(o, "digest", sums->digest, 32);
+	add_hex(o, "signature", img->signature, stm32_sig_len(img));
+	json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		json_object *pair = json_object_new_array();
+		json_object_array_add(pair, json_object_new_int64((int64_t)segs[i].start));
+		json_object_array_add(pair, json_object_new_int64((int64_t)segs[i].end));
+		json_object_array_add(arr, pair);
+	}
+	json_object_object_add(o, "signed", arr);
+	json_object_object_add(o, "digest_algorithm", json_object_new_string(sums->digest_len == 48 ? "sha384" : "sha256"));
+	add_hex(o, "digest", sums->digest, sums->digest_len);
 	json_object_object_add(o, "trailing_bytes", json_object_new_int64((int64_t)sums->trailing));
 	json_object_object_add(o, "verdict", verdict_json(v));
 	if (ex)

@@ -49,7 +49,7 @@ static int inspect_one(const char *path, const struct inspect_opts *o, json_obje
 	stm32_rom_verify(&f.img, &sums, o->has_otp ? o->otp : NULL, &v);
 	struct explanation ex = { .matched = -1 };
 	if (o->explain && f.img.has_auth && !v.passed[CHECK_SIGNATURE])
-		explain_signature(f.fd, &f.img, sums.digest, &ex);
+		explain_signature(f.fd, &f.img, f.hdr, sums.digest, &ex);
 	if (o->explain)
 		explain_keys(&f.img, o->has_otp ? o->otp : NULL, &ex);
 	if (arr) {
@@ -57,7 +57,7 @@ static int inspect_one(const char *path, const struct inspect_opts *o, json_obje
 	} else {
 		stm32_dump(stdout, path, &f.img, &sums);
 		stm32_dump_verdict(stdout, &v);
-		if (o->explain && (ex.n || ex.key_advice[0]))
+		if (o->explain && (ex.n || ex.advice[0] || ex.key_advice[0]))
 			explain_print(stdout, &ex);
 	}
 	image_file_close(&f);

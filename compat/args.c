@@ -92,9 +92,10 @@ static int add_pubkey(struct compat_opts *o, const char *word)
 	char copy[4096];
 	snprintf(copy, sizeof copy, "%s", word);
 	for (char *save = NULL, *t = strtok_r(copy, " \t\n", &save); t; t = strtok_r(NULL, " \t\n", &save)) {
-		if (o->spec.nkeys >= STM32_MAX_KEYS)
+		if (o->keyset.n >= STM32_MAX_KEYS)
 			return fail("--public-key: more than 8 keys (at %s)", t);
-		snprintf(o->spec.pubkeys[o->spec.nkeys++], sizeof o->spec.pubkeys[0], "%s", t);
+		snprintf(o->keyset.paths[o->keyset.n++], sizeof o->keyset.paths[0], "%s", t);
+		o->spec.keyset = &o->keyset;
 	}
 	return 0;
 }
@@ -110,17 +111,17 @@ static int number(const char *arg, const char *name, uint32_t *v, int *has)
 
 static int header_version(struct compat_opts *o, const char *v)
 {
-	if (!strcmp(v, "2.1") || !strcmp(v, "2.3"))
-		return fail("--header-version %s is not supported yet (1, 2.0 and 2.2 are)", v);
+	if (layout_refused_name(v))
+		return fail("--header-version %s: %s", v, layout_refused_name(v));
 	o->spec.layout = layout_by_name(v);
-	return o->spec.layout ? 0 : fail("--header-version '%s' is not 1, 2, 2.0 or 2.2", v);
+	return o->spec.layout ? 0 : fail("--header-version '%s' is not 1, 2, 2.0, 2.2 or 2.3", v);
 }
 
 static int apply(struct compat_opts *o, int id, const char *v)
 {
 	struct prep_spec *s = &o->spec;
 	switch (id) {
-	case O_BIN: snprintf(s->input, sizeof s->input, "%s", v); return 0;
+	case O_BIN: s->input = (char *)v; return 0;
 	case O_OUT: o->output = v; return 0;
 	case O_PUBK: return add_pubkey(o, v);
 	case O_PRVK: o->private_key = v; return 0;
@@ -163,7 +164,7 @@ int compat_parse(int argc, char **argv, struct compat_opts *o)
 		if (rc)
 			return rc;
 	}
-	if (!o->spec.input[0] && !o->dump)
+	if (!o->spec.input && !o->dump)
 		return fail("%s", "missing -bin FILE (try --help)");
 	return 0;
 }

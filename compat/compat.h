@@ -7,6 +7,7 @@
 
 struct compat_opts {
 	struct prep_spec spec;
+	struct prep_keyset keyset;  /* -pubk files */
 	const char *output;
 	const char *private_key;   /* a key URI, or a PEM path */
 	const char *password;

@@ -8,11 +8,11 @@
 
 static void key_lines(const struct stm32_image *img)
 {
-	char hex[129];
-	hex_encode(img->key.xy, ECC_XY, hex);
+	char hex[2 * ECC_XY_MAX + 1];
+	hex_encode(img->key.xy, ecc_xy_len(img->key.algo), hex);
 	printf("ECDSA algorithm                : %u\n", img->key.algo);
 	printf("ECDSA public key               : %s\n", hex);
-	if (img->layout->id == HDR_V10)
+	if (img->layout->otp == OTP_KEY_HASH)
 		return;
 	printf("Public key index               : %u\n", img->pk_idx);
 	printf("Number of public keys          : %u\n", img->nb_pk);
@@ -31,8 +31,8 @@ int compat_dump(const char *path)
 		return e.code;
 	}
 	const struct stm32_image *img = &f.img;
-	char sig[129];
-	hex_encode(img->signature, ECC_RAW_SIG, sig);
+	char sig[2 * ECC_RAW_SIG_MAX + 1];
+	hex_encode(img->signature, stm32_sig_len(img), sig);
 	printf("Magic number                   : 0x53544D32 (STM2)\n");
 	printf("Image signature                : %s\n", sig);
 	printf("Image checksum                 : 0x%08X\n", img->checksum);
@@ -41,10 +41,14 @@ int compat_dump(const char *path)
 	printf("Image entry point              : 0x%08X\n", img->entry);
 	printf("Load address                   : 0x%08X\n", img->load);
 	printf("Image version                  : 0x%08X\n", img->image_version);
-	printf("%-31s: 0x%08X\n", img->layout->id == HDR_V10 ? "Option flags" : "Extension flags", img->flags);
-	if (img->layout->id != HDR_V10)
+	printf("%-31s: 0x%08X\n", img->layout->flags_name, img->flags);
+	if (img->layout->off_ext_len)
 		printf("Extension headers length       : 0x%08X\n", img->ext_len);
 	printf("Binary type                    : 0x%02X\n", img->binary_type);
+	if (img->layout->off_nonauth_len) {
+		printf("Non-authenticated payload length: 0x%08X\n", img->nonauth_len);
+		printf("Non-authenticated payload hash : 0x%08X\n", img->nonauth_hash);
+	}
 	if (img->has_auth)
 		key_lines(img);
 	image_file_close(&f);

@@ -36,20 +36,18 @@ static void default_output(struct compat_opts *o, char *buf, size_t n)
 static int key_index(const struct compat_opts *o, const struct keystore *ks, uint32_t *idx,
 		     struct err *e)
 {
-	for (uint32_t i = 0; i < o->spec.nkeys; i++) {
-		struct pubkey k;
-		int rc = pubkey_load_file(o->spec.pubkeys[i], &k, e);
-		if (rc)
-			return rc;
-		if (k.algo == ks->pub.algo && !memcmp(k.xy, ks->pub.xy, ECC_XY)) {
+	int rc = prep_keyset_load(o->spec.keyset, e);
+	if (rc)
+		return rc;
+	for (uint32_t i = 0; i < o->keyset.n; i++)
+		if (pubkey_equal(&o->keyset.keys[i], &ks->pub)) {
 			*idx = i;
 			return 0;
 		}
-	}
 	char fp[17];
 	pubkey_fingerprint(&ks->pub, fp);
 	return err_set(e, ERR_VERIFY, "the private key (%s, fingerprint %s) is none of the %u --public-key files",
-		       ks->signer, fp, o->spec.nkeys);
+		       ks->signer, fp, o->keyset.n);
 }
 
 static int check_flags(const struct compat_opts *o, const struct stm32_image *img, struct err *e)
@@ -162,12 +160,12 @@ int compat_run(struct compat_opts *o)
 {
 	struct err e = { 0 };
 	char outbuf[4200];
-	if (!o->spec.input[0])
+	if (!o->spec.input)
 		return o->dump ? compat_dump(o->dump) : ERR_USAGE;
 	default_output(o, outbuf, sizeof outbuf);
 	snprintf(o->spec.id, sizeof o->spec.id, "image");
 	int rc;
-	if (o->no_keys || !o->spec.nkeys) {
+	if (o->no_keys || !o->keyset.n) {
 		if (!o->no_keys && o->private_key)
 			return fail(&(struct err){ ERR_USAGE, "--private-key needs --public-key (or give --no-keys)" });
 		rc = prepare_unsigned(o, &e);

@@ -63,48 +63,55 @@ static int stream_range(int fd, uint64_t off, uint64_t len, EVP_MD_CTX *md,
 	return rc;
 }
 
-int stm32_file_sums(int fd, const struct stm32_image *img, const uint8_t *hdr,
-		    struct image_sums *out, struct err *e)
+/* One segment: the part below hdr_len from the buffer, the rest streamed
+ * from the file (and summed when sum is given: the rows' segments cover the
+ * payload exactly once, a unit test holds that). */
+static int digest_segment(int fd, const uint8_t *hdr, uint64_t hdr_len, const struct seg *s,
+			  EVP_MD_CTX *md, uint32_t *sum, struct err *e)
 {
-	uint64_t start, end;
-	stm32_hashed_range(img, &start, &end);
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
-		EVP_MD_CTX_free(md);
-		return err_set(e, ERR_INTERNAL, "SHA-256 init failed");
-	}
-	/* header part of the range from the buffer, payload from the file */
-	EVP_DigestUpdate(md, hdr + start, img->header_size - start);
-	out->checksum = 0;
-	int rc = stream_range(fd, img->header_size, img->image_length, md, &out->checksum, e);
-	if (!rc && !EVP_DigestFinal_ex(md, out->digest, NULL))
-		rc = err_set(e, ERR_INTERNAL, "SHA-256 failed");
-	EVP_MD_CTX_free(md);
-	out->trailing = img->file_size > end ? img->file_size - end : 0;
-	return rc;
+	if (s->start < hdr_len &&
+	    !EVP_DigestUpdate(md, hdr + s->start, (s->end < hdr_len ? s->end : hdr_len) - s->start))
+		return err_set(e, ERR_INTERNAL, "digest failed");
+	if (s->end <= hdr_len)
+		return 0;
+	uint64_t from = s->start > hdr_len ? s->start : hdr_len;
+	return stream_range(fd, from, s->end - from, md, sum, e);
 }
 
-int file_ranges_sha256(int fd, const uint64_t (*ranges)[2], size_t n, uint8_t out[32],
-		       struct err *e)
+int segs_digest(int fd, const uint8_t *hdr, uint64_t hdr_len, const EVP_MD *md,
+		const struct seg *segs, size_t n, uint32_t *sum, uint8_t *out, struct err *e)
 {
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	if (!md || !EVP_DigestInit_ex(md, EVP_sha256(), NULL)) {
-		EVP_MD_CTX_free(md);
-		return err_set(e, ERR_INTERNAL, "SHA-256 init failed");
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	if (!ctx || !EVP_DigestInit_ex(ctx, md, NULL)) {
+		EVP_MD_CTX_free(ctx);
+		return err_set(e, ERR_INTERNAL, "digest init failed");
 	}
 	int rc = 0;
 	for (size_t i = 0; i < n && !rc; i++)
-		rc = stream_range(fd, ranges[i][0], ranges[i][1] - ranges[i][0], md, NULL, e);
-	if (!rc && !EVP_DigestFinal_ex(md, out, NULL))
-		rc = err_set(e, ERR_INTERNAL, "SHA-256 failed");
-	EVP_MD_CTX_free(md);
+		rc = digest_segment(fd, hdr, hdr_len, &segs[i], ctx, sum, e);
+	if (!rc && !EVP_DigestFinal_ex(ctx, out, NULL))
+		rc = err_set(e, ERR_INTERNAL, "digest failed");
+	EVP_MD_CTX_free(ctx);
 	return rc;
+}
+
+int stm32_file_sums(int fd, const struct stm32_image *img, const uint8_t *hdr,
+		    struct image_sums *out, struct err *e)
+{
+	struct seg segs[STM32_MAX_SEGS];
+	size_t n = stm32_signed_segments(img, segs);
+	out->checksum = 0;
+	out->digest_len = stm32_digest_len(img);
+	uint64_t end = stm32_image_end(img);
+	out->trailing = img->file_size > end ? img->file_size - end : 0;
+	return segs_digest(fd, hdr, img->header_size, stm32_md(img), segs, n, &out->checksum,
+			   out->digest, e);
 }
 
 int file_range_sha256(int fd, uint64_t off, uint64_t len, uint8_t out[32], struct err *e)
 {
-	const uint64_t r[1][2] = { { off, off + len } };
-	return file_ranges_sha256(fd, r, 1, out, e);
+	const struct seg s = { off, off + len };
+	return segs_digest(fd, NULL, 0, EVP_sha256(), &s, 1, NULL, out, e);
 }
 
 int image_file_open(const char *path, struct image_file *f, struct err *e)

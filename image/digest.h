@@ -5,23 +5,30 @@
 
 #include <stdint.h>
 
+#include <openssl/evp.h>
+
 #include "image.h"
 
 #define STREAM_CHUNK (1u << 20)
 
 struct image_sums {
-	uint8_t digest[32];     /* SHA-256 of the hashed range */
-	uint32_t checksum;      /* sum of payload bytes */
-	uint64_t trailing;      /* bytes in the file past the image */
+	uint8_t digest[ECC_DIGEST_MAX]; /* of the signed segments */
+	uint32_t digest_len;            /* 32 (SHA-256) or 48 (SHA-384) */
+	uint32_t checksum;              /* sum of payload bytes */
+	uint64_t trailing;              /* bytes in the file past the image */
 };
 
-/* hdr holds the header bytes (img->header_size of them). */
+/* hdr holds the header bytes (img->header_size of them). The digest is the
+ * embedded key's (stm32_md) over the row's signed segments. */
 int stm32_file_sums(int fd, const struct stm32_image *img, const uint8_t *hdr,
 		    struct image_sums *out, struct err *e);
 
-/* SHA-256 over the concatenation of byte ranges [start, end) of a file. */
-int file_ranges_sha256(int fd, const uint64_t (*ranges)[2], size_t n, uint8_t out[32],
-		       struct err *e);
+/* A digest (md) over the concatenation of segments of a file, the bytes
+ * below hdr_len taken from hdr instead (hdr may be NULL with hdr_len 0); sum,
+ * when given, adds up every byte read from the file. out holds
+ * EVP_MD_get_size(md) bytes. */
+int segs_digest(int fd, const uint8_t *hdr, uint64_t hdr_len, const EVP_MD *md,
+		const struct seg *segs, size_t n, uint32_t *sum, uint8_t *out, struct err *e);
 /* SHA-256 of a byte range of a file [off, off+len). */
 int file_range_sha256(int fd, uint64_t off, uint64_t len, uint8_t out[32], struct err *e);
 

@@ -5,19 +5,14 @@
 #include "common/bytes.h"
 #include "common/hex.h"
 
-static int bytes_all_zero_sig(const struct stm32_image *img)
-{
-	return bytes_all_zero(img->signature, ECC_RAW_SIG);
-}
-
 static void dump_key_table(FILE *out, const struct stm32_image *img)
 {
-	char hex[129];
-	hex_encode(img->key.xy, ECC_XY, hex);
+	char hex[2 * ECC_XY_MAX + 1];
+	hex_encode(img->key.xy, ecc_xy_len(img->key.algo), hex);
 	fprintf(out, "  ECDSA algorithm:   %u (%s)\n", img->key.algo,
 		ecc_algo_name(img->key.algo) ? ecc_algo_name(img->key.algo) : "unknown");
 	fprintf(out, "  Public key X||Y:   %s\n", hex);
-	if (img->layout->id == HDR_V10)
+	if (img->layout->otp == OTP_KEY_HASH)
 		return;
 	uint8_t mine[32];
 	stm32_key_entry(&img->key, mine);
@@ -36,36 +31,55 @@ static void dump_otp(FILE *out, const struct stm32_image *img)
 	stm32_table_hash(img, th);
 	hex_encode(th, 32, hex);
 	fprintf(out, "  Table hash (OTP):  %s\n", hex);
-	fprintf(out, "  OTP words %u-%u:   ", img->layout->otp_word, img->layout->otp_word + 7);
-	for (int i = 0; i < 8; i++)
-		fprintf(out, " 0x%08x", be32_get(th, 4 * (size_t)i));
-	fprintf(out, "\n");
+	const struct stm32_soc *soc;
+	for (unsigned k = 0; (soc = layout_soc(img->layout, k)); k++) {
+		if (k && soc->otp_word == layout_soc(img->layout, k - 1)->otp_word)
+			continue;
+		fprintf(out, "  OTP words %u-%u:   ", soc->otp_word, soc->otp_word + 7);
+		for (int i = 0; i < 8; i++)
+			fprintf(out, " 0x%08x", be32_get(th, 4 * (size_t)i));
+		fprintf(out, "  (%s)\n", soc->name);
+	}
 }
 
 static void dump_extensions(FILE *out, const struct stm32_image *img)
 {
+	uint32_t off = img->layout->base_size;
+	char hex[33];
 	fprintf(out, "  Extension length:  0x%x\n", img->ext_len);
-	if (img->has_auth)
-		fprintf(out, "  Extension 0x080:   authentication, length 0x%x\n",
-			AUTH_OFF_TABLE + 32 * img->nb_pk);
-	if (img->has_decrypt)
-		fprintf(out, "  Extension:         FSBL decryption (encrypted payload)\n");
+	if (img->has_auth) {
+		uint32_t len = stm32_auth_len(img->layout, img->nb_pk);
+		fprintf(out, "  Extension 0x%03x:   authentication, length 0x%x\n", off, len);
+		off += len;
+	}
+	if (img->has_decrypt) {
+		hex_encode(img->hash16, 16, hex);
+		fprintf(out, "  Extension 0x%03x:   FSBL decryption (payload encrypted), key size %u, "
+			"derivation constant 0x%08x, hash16 %s\n", off, img->dec_key_size, img->dec_dc, hex);
+	}
 	if (img->has_padding)
 		fprintf(out, "  Extension 0x%03x:   padding, length 0x%x%s\n", img->pad_off,
-			img->pad_len, img->pad_nonzero ? " (non-zero bytes, hashed as they are)" : "");
+			img->pad_len, img->pad_nonzero ? " (non-zero bytes, signed as they are)" : "");
 }
 
-void stm32_dump(FILE *out, const char *name, const struct stm32_image *img,
-		const struct image_sums *sums)
+static void dump_nonauth(FILE *out, const struct stm32_image *img)
 {
-	char hex[129];
-	uint64_t start, end;
-	stm32_hashed_range(img, &start, &end);
-	fprintf(out, "%s\n", name);
+	const struct stm32_layout *l = img->layout;
+	if (!l->off_nonauth_len)
+		return;
+	fprintf(out, "  Non-auth length:   0x%08x at 0x%02x, hash 0x%08x at 0x%02x (not signed)%s\n",
+		img->nonauth_len, l->off_nonauth_len, img->nonauth_hash, l->off_nonauth_hash,
+		img->nonauth_len || img->nonauth_hash ? "  NON-ZERO: ST writes 0" : "");
+}
+
+static void dump_fields(FILE *out, const struct stm32_image *img, const struct image_sums *sums)
+{
+	char hex[2 * ECC_RAW_SIG_MAX + 1];
 	fprintf(out, "  Header version:    %s (%s)\n", img->layout->name, img->layout->socs);
 	fprintf(out, "  Header size:       0x%x\n", img->header_size);
-	hex_encode(img->signature, ECC_RAW_SIG, hex);
-	fprintf(out, "  Signature r||s:    %s\n", bytes_all_zero_sig(img) ? "(zero: unsigned)" : hex);
+	hex_encode(img->signature, stm32_sig_len(img), hex);
+	fprintf(out, "  Signature r||s:    %s\n",
+		bytes_all_zero(img->signature, img->layout->sig_field) ? "(zero: unsigned)" : hex);
 	fprintf(out, "  Checksum:          0x%08x", img->checksum);
 	if (sums)
 		fprintf(out, " (%s)", sums->checksum == img->checksum ? "ok" : "MISMATCH");
@@ -73,21 +87,30 @@ void stm32_dump(FILE *out, const char *name, const struct stm32_image *img,
 	fprintf(out, "  Entry point:       0x%08x\n", img->entry);
 	fprintf(out, "  Load address:      0x%08x\n", img->load);
 	fprintf(out, "  Image version:     %u\n", img->image_version);
-	fprintf(out, "  %-18s 0x%08x\n", img->layout->id == HDR_V10 ? "Option flags:" : "Extension flags:",
-		img->flags);
+	fprintf(out, "  %-18s 0x%08x\n", img->layout->flags_name, img->flags);
 	fprintf(out, "  Binary type:       0x%02x (%s)\n", img->binary_type,
 		stm32_binary_type_name(img->binary_type));
-	if (img->layout->id != HDR_V10)
+	dump_nonauth(out, img);
+}
+
+void stm32_dump(FILE *out, const char *name, const struct stm32_image *img,
+		const struct image_sums *sums)
+{
+	char hex[2 * ECC_DIGEST_MAX + 1], text[128];
+	struct seg segs[STM32_MAX_SEGS];
+	fprintf(out, "%s\n", name);
+	dump_fields(out, img, sums);
+	if (img->layout->off_ext_len)
 		dump_extensions(out, img);
 	if (img->has_auth) {
 		dump_key_table(out, img);
 		dump_otp(out, img);
 	}
-	fprintf(out, "  Hashed range:      [0x%llx, 0x%llx)\n", (unsigned long long)start,
-		(unsigned long long)end);
+	fprintf(out, "  Signed segments:   %s\n",
+		segs_text(segs, stm32_signed_segments(img, segs), text, sizeof text));
 	if (sums) {
-		hex_encode(sums->digest, 32, hex);
-		fprintf(out, "  Digest (SHA-256):  %s\n", hex);
+		hex_encode(sums->digest, sums->digest_len, hex);
+		fprintf(out, "  Digest (%s):  %s\n", sums->digest_len == 48 ? "SHA-384" : "SHA-256", hex);
 		fprintf(out, "  Trailing bytes:    %llu%s\n", (unsigned long long)sums->trailing,
 			sums->trailing ? " past image_length (never hashed)" : "");
 	}

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/bytes.h"
 #include "common/hex.h"
 
 const char *rom_check_name(enum rom_check c)
@@ -57,8 +58,9 @@ static void check_table(const struct stm32_image *img, const uint8_t *otp,
 
 static void check_entry(const struct stm32_image *img, struct rom_verdict *v)
 {
-	if (img->layout->id == HDR_V10) {
-		record(v, CHECK_KEY_ENTRY, 1, "v1.0: the OTP value is the key hash itself");
+	if (img->layout->otp == OTP_KEY_HASH) {
+		record(v, CHECK_KEY_ENTRY, 1, "header %s: the OTP value is the key hash itself",
+		       img->layout->name);
 		return;
 	}
 	uint8_t h[32];
@@ -68,6 +70,22 @@ static void check_entry(const struct stm32_image *img, struct rom_verdict *v)
 	       ok ? "SHA-256(algo||X||Y) of the embedded key equals table entry %u"
 		  : "SHA-256(algo||X||Y) of the embedded key differs from table entry %u",
 	       img->pk_idx);
+}
+
+static void check_signature(const struct stm32_image *img, const struct image_sums *sums,
+			    struct rom_verdict *v)
+{
+	struct seg segs[STM32_MAX_SEGS];
+	char text[128];
+	segs_text(segs, stm32_signed_segments(img, segs), text, sizeof text);
+	const char *md = stm32_digest_len(img) == 48 ? "SHA-384" : "SHA-256";
+	if (bytes_all_zero(img->signature, img->layout->sig_field)) {
+		record(v, CHECK_SIGNATURE, 0, "signature field is all zero: unsigned (a prepared file was flashed?)");
+		return;
+	}
+	int rc = ecdsa_verify_digest(&img->key, sums->digest, img->signature, NULL);
+	record(v, CHECK_SIGNATURE, rc == 0, "ECDSA %s over %s of %s %s", ecc_algo_name(img->key.algo),
+	       md, text, rc == 0 ? "verifies" : "does not verify");
 }
 
 void stm32_rom_verify(const struct stm32_image *img, const struct image_sums *sums,
@@ -80,14 +98,7 @@ void stm32_rom_verify(const struct stm32_image *img, const struct image_sums *su
 	if (img->has_auth) {
 		check_table(img, otp, v);
 		check_entry(img, v);
-		struct err e = { 0 };
-		int rc = ecdsa_verify_digest(&img->key, sums->digest, img->signature, &e);
-		uint64_t s, end;
-		stm32_hashed_range(img, &s, &end);
-		record(v, CHECK_SIGNATURE, rc == 0,
-		       rc == 0 ? "ECDSA %s over SHA-256 of [0x%llx, 0x%llx) verifies"
-			       : "ECDSA %s over SHA-256 of [0x%llx, 0x%llx) does not verify",
-		       ecc_algo_name(img->key.algo), (unsigned long long)s, (unsigned long long)end);
+		check_signature(img, sums, v);
 	}
 	int ok = sums->checksum == img->checksum;
 	record(v, CHECK_CHECKSUM, ok, ok ? "checksum 0x%08x matches" : "checksum at 0x44 is 0x%08x, payload sums to 0x%08x",

@@ -6,6 +6,7 @@
 #include <openssl/sha.h>
 
 #include "common/fileio.h"
+#include "common/num.h"
 #include "common/vec.h"
 #include "ytree.h"
 #include "yout.h"
@@ -65,6 +66,27 @@ int manifest_add(struct manifest *m, const struct mf_image *img, struct err *e)
 	return 0;
 }
 
+uint32_t mf_digest_len(const struct mf_image *im)
+{
+	return ecc_digest_len(im->key.algo);
+}
+
+static void write_segs(struct yout *y, const struct mf_image *im)
+{
+	char buf[32];
+	yout_key(y, "signed");
+	yout_seq(y, 1);
+	for (size_t i = 0; i < im->nsegs; i++) {
+		yout_seq(y, 1);
+		snprintf(buf, sizeof buf, "0x%llx", (unsigned long long)im->segs[i].start);
+		yout_str(y, buf);
+		snprintf(buf, sizeof buf, "0x%llx", (unsigned long long)im->segs[i].end);
+		yout_str(y, buf);
+		yout_end_seq(y);
+	}
+	yout_end_seq(y);
+}
+
 static void write_image(struct yout *y, const struct mf_image *im)
 {
 	yout_map(y);
@@ -74,21 +96,17 @@ static void write_image(struct yout *y, const struct mf_image *im)
 	yout_kv_quoted(y, "header", im->header);
 	yout_kv_hex32(y, "binary_type", im->binary_type);
 	yout_kv_u64(y, "image_version", im->image_version);
-	yout_key(y, "signed_range");
-	yout_seq(y, 1);
-	char buf[32];
-	snprintf(buf, sizeof buf, "0x%llx", (unsigned long long)im->range_start);
-	yout_str(y, buf);
-	snprintf(buf, sizeof buf, "0x%llx", (unsigned long long)im->range_end);
-	yout_str(y, buf);
-	yout_end_seq(y);
-	yout_kv_bytes(y, "digest", im->digest, 32);
+	yout_kv_hex32(y, "load", im->load);
+	yout_kv_hex32(y, "entry", im->entry);
+	write_segs(y, im);
+	yout_kv(y, "digest_algorithm", ecc_curve(im->key.algo)->digest);
+	yout_kv_bytes(y, "digest", im->digest, mf_digest_len(im));
 	yout_kv(y, "algorithm", ecc_manifest_algorithm(im->key.algo));
 	yout_key(y, "key");
 	yout_map(y);
 	yout_kv(y, "uri", im->key_uri);
 	yout_kv_u64(y, "index", im->key_index);
-	yout_kv_bytes(y, "public_key", im->key.xy, ECC_XY);
+	yout_kv_bytes(y, "public_key", im->key.xy, ecc_xy_len(im->key.algo));
 	yout_kv_bytes(y, "table_hash", im->table_hash, 32);
 	yout_end_map(y);
 	yout_end_map(y);
@@ -118,25 +136,52 @@ int manifest_write(const struct manifest *m, const char *path, struct err *e)
 	return atomic_commit(&af, e);
 }
 
-static int read_range(const struct ynode *map, struct mf_image *im, const char *ctx,
-		      struct err *e)
+static int seg_bound(const struct ynode *n, uint64_t *out, const char *ctx, struct err *e)
 {
-	const struct ynode *r = yget_seq(map, "signed_range", ctx, e);
+	if (n->type != YN_SCALAR || num_parse_u64(n->str, 0x100000000ull + 0x2000, out))
+		return err_set(e, ERR_INPUT, "%s: line %zu: a signed segment bound must be a number",
+			       ctx, n->line);
+	return 0;
+}
+
+static int read_pair(const struct ynode *r, struct mf_seg *s, const char *ctx, struct err *e)
+{
+	int rc;
+	if (r->type != YN_SEQ || r->n != 2)
+		return err_set(e, ERR_INPUT, "%s: line %zu: a signed segment must be [start, end]", ctx,
+			       r->line);
+	if ((rc = seg_bound(r->kids[0], &s->start, ctx, e)) ||
+	    (rc = seg_bound(r->kids[1], &s->end, ctx, e)))
+		return rc;
+	if (s->start >= s->end)
+		return err_set(e, ERR_INPUT, "%s: line %zu: signed segment [0x%llx, 0x%llx) is empty",
+			       ctx, r->line, (unsigned long long)s->start, (unsigned long long)s->end);
+	return 0;
+}
+
+/* Format 2: signed: [[s0, e0], [s1, e1], ...]; format 1: signed_range: [s, e]. */
+static int read_segs(const struct ynode *map, int v1, struct mf_image *im, const char *ctx,
+		     struct err *e)
+{
+	const struct ynode *r = yget_seq(map, v1 ? "signed_range" : "signed", ctx, e);
 	if (!r)
 		return e->code;
-	if (r->n != 2)
-		return err_set(e, ERR_INPUT, "%s: line %zu: signed_range must be [start, end]", ctx,
-			       r->line);
-	struct ynode pair = { .type = YN_MAP, .n = 4 };
-	struct ynode k0 = { .type = YN_SCALAR, .str = "start" }, k1 = { .type = YN_SCALAR, .str = "end" };
-	struct ynode *kids[4] = { &k0, r->kids[0], &k1, r->kids[1] };
-	pair.kids = kids;
-	int rc;
-	if ((rc = yget_u64(&pair, "start", UINT32_MAX, &im->range_start, ctx, e)) ||
-	    (rc = yget_u64(&pair, "end", 0x100000000ull + 0x1080, &im->range_end, ctx, e)))
-		return rc;
-	if (im->range_start >= im->range_end)
-		return err_set(e, ERR_INPUT, "%s: signed_range is empty", ctx);
+	if (v1) {
+		im->nsegs = 1;
+		return read_pair(r, &im->segs[0], ctx, e);
+	}
+	if (r->n < 1 || r->n > MF_MAX_SEGS)
+		return err_set(e, ERR_INPUT, "%s: line %zu: signed must list 1 to %d segments", ctx,
+			       r->line, MF_MAX_SEGS);
+	im->nsegs = r->n;
+	for (size_t i = 0; i < r->n; i++) {
+		int rc = read_pair(r->kids[i], &im->segs[i], ctx, e);
+		if (rc)
+			return rc;
+		if (i && im->segs[i].start < im->segs[i - 1].end)
+			return err_set(e, ERR_INPUT, "%s: line %zu: signed segments overlap or are out of order",
+				       ctx, r->line);
+	}
 	return 0;
 }
 
@@ -154,20 +199,70 @@ static int read_key(const struct ynode *map, struct mf_image *im, const char *ct
 	if ((rc = ymap_only(k, fields, kctx, e)) ||
 	    (rc = yget_str(k, "uri", im->key_uri, sizeof im->key_uri, kctx, e)) ||
 	    (rc = yget_u64(k, "index", 7, &idx, kctx, e)) ||
-	    (rc = yget_hex(k, "public_key", im->key.xy, ECC_XY, kctx, e)) ||
+	    (rc = yget_hex(k, "public_key", im->key.xy, ecc_xy_len(im->key.algo), kctx, e)) ||
 	    (rc = yget_hex(k, "table_hash", im->table_hash, 32, kctx, e)))
 		return rc;
 	im->key_index = (uint32_t)idx;
 	return 0;
 }
 
-static int read_image(const struct ynode *map, size_t i, const char *name,
+static const char *const known_headers[] = { "1.0", "2.0", "2.2", "2.3", NULL };
+
+static int read_algorithm(const struct ynode *map, int v1, struct mf_image *im, const char *ctx,
+			  struct err *e)
+{
+	char alg[48], dig[16];
+	int rc = yget_str(map, "algorithm", alg, sizeof alg, ctx, e);
+	if (rc)
+		return rc;
+	if (ecc_algo_from_manifest(alg, &im->key.algo))
+		return err_set(e, ERR_INPUT, "%s: algorithm '%s' is not ecdsa-p256-sha256, "
+					     "ecdsa-brainpoolp256t1-sha256, ecdsa-p384-sha384 or "
+					     "ecdsa-brainpoolp384t1-sha384", ctx, alg);
+	if (v1)
+		return 0;
+	if ((rc = yget_str(map, "digest_algorithm", dig, sizeof dig, ctx, e)))
+		return rc;
+	if (strcmp(dig, ecc_curve(im->key.algo)->digest))
+		return err_set(e, ERR_INPUT, "%s: digest_algorithm '%s' does not go with %s (%s)", ctx,
+			       dig, alg, ecc_curve(im->key.algo)->digest);
+	return 0;
+}
+
+static int read_header_fields(const struct ynode *map, int v1, struct mf_image *im,
+			      const char *ctx, struct err *e)
+{
+	uint64_t type, ver, load = 0, entry = 0;
+	int rc;
+	if ((rc = yget_str(map, "header", im->header, sizeof im->header, ctx, e)) ||
+	    (rc = yget_u64(map, "binary_type", 0xFF, &type, ctx, e)) ||
+	    (rc = yget_u64(map, "image_version", UINT32_MAX, &ver, ctx, e)))
+		return rc;
+	if (!v1 && ((rc = yget_u64(map, "load", UINT32_MAX, &load, ctx, e)) ||
+		    (rc = yget_u64(map, "entry", UINT32_MAX, &entry, ctx, e))))
+		return rc;
+	im->binary_type = (uint32_t)type;
+	im->image_version = (uint32_t)ver;
+	im->has_addresses = !v1;
+	im->load = (uint32_t)load;
+	im->entry = (uint32_t)entry;
+	for (size_t i = 0; known_headers[i]; i++)
+		if (!strcmp(im->header, known_headers[i]))
+			return 0;
+	return err_set(e, ERR_INPUT, "%s: header '%s' is not 1.0, 2.0, 2.2 or 2.3", ctx, im->header);
+}
+
+static int read_image(const struct ynode *map, size_t i, const char *name, int v1,
 		      struct mf_image *im, struct err *e)
 {
-	static const char *const fields[] = { "id", "file", "file_sha256", "header",
-					      "binary_type", "image_version", "signed_range",
-					      "digest", "algorithm", "key", NULL };
-	char ctx[256], alg[48];
+	static const char *const fields_v2[] = { "id", "file", "file_sha256", "header",
+						 "binary_type", "image_version", "load", "entry",
+						 "signed", "digest_algorithm", "digest",
+						 "algorithm", "key", NULL };
+	static const char *const fields_v1[] = { "id", "file", "file_sha256", "header",
+						 "binary_type", "image_version", "signed_range",
+						 "digest", "algorithm", "key", NULL };
+	char ctx[256];
 	snprintf(ctx, sizeof ctx, "%s: images[%zu]", name, i);
 	memset(im, 0, sizeof *im);
 	int rc = yget_str(map, "id", im->id, sizeof im->id, ctx, e);
@@ -176,25 +271,15 @@ static int read_image(const struct ynode *map, size_t i, const char *name,
 	if (!manifest_id_valid(im->id))
 		return err_set(e, ERR_INPUT, "%s: id '%s' must be 1-63 of A-Z a-z 0-9 . _ -", ctx, im->id);
 	snprintf(ctx, sizeof ctx, "%s: image %s", name, im->id);
-	uint64_t type, ver;
-	if ((rc = ymap_only(map, fields, ctx, e)) ||
+	if ((rc = ymap_only(map, v1 ? fields_v1 : fields_v2, ctx, e)) ||
 	    (rc = yget_str(map, "file", im->file, sizeof im->file, ctx, e)) ||
 	    (rc = yget_hex(map, "file_sha256", im->file_sha256, 32, ctx, e)) ||
-	    (rc = yget_str(map, "header", im->header, sizeof im->header, ctx, e)) ||
-	    (rc = yget_u64(map, "binary_type", 0xFF, &type, ctx, e)) ||
-	    (rc = yget_u64(map, "image_version", UINT32_MAX, &ver, ctx, e)) ||
-	    (rc = read_range(map, im, ctx, e)) ||
-	    (rc = yget_hex(map, "digest", im->digest, 32, ctx, e)) ||
-	    (rc = yget_str(map, "algorithm", alg, sizeof alg, ctx, e)) ||
+	    (rc = read_header_fields(map, v1, im, ctx, e)) ||
+	    (rc = read_segs(map, v1, im, ctx, e)) ||
+	    (rc = read_algorithm(map, v1, im, ctx, e)) ||
+	    (rc = yget_hex(map, "digest", im->digest, mf_digest_len(im), ctx, e)) ||
 	    (rc = read_key(map, im, ctx, e)))
 		return rc;
-	im->binary_type = (uint32_t)type;
-	im->image_version = (uint32_t)ver;
-	if (strcmp(im->header, "1.0") && strcmp(im->header, "2.0") && strcmp(im->header, "2.2"))
-		return err_set(e, ERR_INPUT, "%s: header '%s' is not 1.0, 2.0 or 2.2", ctx, im->header);
-	if (ecc_algo_from_manifest(alg, &im->key.algo))
-		return err_set(e, ERR_INPUT, "%s: algorithm '%s' is not ecdsa-p256-sha256 or ecdsa-brainpoolp256t1-sha256",
-			       ctx, alg);
 	return 0;
 }
 
@@ -207,8 +292,10 @@ static int parse_root(const struct ynode *root, const char *name, struct manifes
 	if ((rc = ymap_only(root, fields, name, e)) ||
 	    (rc = yget_str(root, "format", fmt, sizeof fmt, name, e)))
 		return rc;
-	if (strcmp(fmt, MANIFEST_FORMAT))
-		return err_set(e, ERR_INPUT, "%s: format '%s' is not %s", name, fmt, MANIFEST_FORMAT);
+	int v1 = !strcmp(fmt, MANIFEST_FORMAT_V1);
+	if (strcmp(fmt, MANIFEST_FORMAT) && !v1)
+		return err_set(e, ERR_INPUT, "%s: format '%s' is not %s (or %s)", name, fmt,
+			       MANIFEST_FORMAT, MANIFEST_FORMAT_V1);
 	if ((rc = yget_str_opt(root, "release", m->release, sizeof m->release, name, e)))
 		return rc;
 	const struct ynode *seq = yget_seq(root, "images", name, e);
@@ -216,7 +303,7 @@ static int parse_root(const struct ynode *root, const char *name, struct manifes
 		return e->code;
 	for (size_t i = 0; i < seq->n; i++) {
 		struct mf_image im;
-		if ((rc = read_image(seq->kids[i], i, name, &im, e)))
+		if ((rc = read_image(seq->kids[i], i, name, v1, &im, e)))
 			return rc;
 		if ((rc = manifest_add(m, &im, e)))
 			return err_prefix(e, "%s", name);

@@ -1,5 +1,5 @@
 /* The manifest: what stm32-prep writes and kms-sign-digest signs from.
- * Format "stm32-sign-manifest/1"; see docs/formats.md, "Manifest". */
+ * Format "stm32-sign-manifest/2" (version 1 still reads); see docs/formats.md. */
 #ifndef MANIFEST_MANIFEST_H
 #define MANIFEST_MANIFEST_H
 
@@ -9,27 +9,40 @@
 #include "common/ecdsa.h"
 #include "common/err.h"
 
-#define MANIFEST_FORMAT "stm32-sign-manifest/1"
+#define MANIFEST_FORMAT "stm32-sign-manifest/2"
+#define MANIFEST_FORMAT_V1 "stm32-sign-manifest/1"
+#define MF_MAX_SEGS 4
 #define MF_ID_MAX 64
 #define MF_PATH_MAX 256
 #define MF_URI_MAX 512
 #define MF_RELEASE_MAX 128
 #define MANIFEST_MAX_IMAGES 10000
 
+/* A signed segment [start, end) in file offsets. */
+struct mf_seg {
+	uint64_t start, end;
+};
+
 struct mf_image {
 	char id[MF_ID_MAX];
 	char file[MF_PATH_MAX];        /* relative to the manifest */
 	uint8_t file_sha256[32];
-	char header[8];                /* "1.0", "2.0", "2.2" */
+	char header[8];                /* "1.0", "2.0", "2.2", "2.3" */
 	uint32_t binary_type;
 	uint32_t image_version;
-	uint64_t range_start, range_end;
-	uint8_t digest[32];
+	int has_addresses;             /* load and entry (format 2 on) */
+	uint32_t load, entry;
+	struct mf_seg segs[MF_MAX_SEGS]; /* what the ROM hashes, in order */
+	size_t nsegs;
+	uint8_t digest[ECC_DIGEST_MAX]; /* ecc_digest_len(key.algo) bytes */
 	char key_uri[MF_URI_MAX];
 	uint32_t key_index;
 	struct pubkey key;             /* algo and X || Y */
 	uint8_t table_hash[32];        /* the OTP value this image expects */
 };
+
+/* Bytes of the image's digest (32 for SHA-256, 48 for SHA-384). */
+uint32_t mf_digest_len(const struct mf_image *im);
 
 struct manifest {
 	char release[MF_RELEASE_MAX];

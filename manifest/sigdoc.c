@@ -44,13 +44,14 @@ static void write_entry(struct yout *y, const struct sig_entry *s)
 	char b64[4 * ((ECC_DER_SIG_MAX + 2) / 3) + 1];
 	yout_map(y);
 	yout_kv(y, "id", s->id);
-	yout_kv_bytes(y, "digest", s->digest, 32);
+	yout_kv(y, "algorithm", ecc_manifest_algorithm(s->algo));
+	yout_kv_bytes(y, "digest", s->digest, ecc_digest_len(s->algo));
 	yout_kv(y, "key_uri", s->key_uri);
 	yout_kv(y, "signer", s->signer);
-	yout_kv_bytes(y, "public_key", s->public_key, ECC_XY);
+	yout_kv_bytes(y, "public_key", s->public_key, ecc_xy_len(s->algo));
 	b64_encode(s->der, s->der_len, b64);
 	yout_kv(y, "signature_der", b64);
-	yout_kv_bytes(y, "signature", s->raw, ECC_RAW_SIG);
+	yout_kv_bytes(y, "signature", s->raw, ecc_sig_len(s->algo));
 	yout_end_map(y);
 }
 
@@ -80,36 +81,53 @@ int sigdoc_write(const struct sigdoc *d, const char *path, struct err *e)
 	return atomic_commit(&af, e);
 }
 
-int sig_parse_any(const char *text, uint8_t raw[ECC_RAW_SIG], struct err *e)
+int sig_parse_any(const char *text, uint32_t algo, uint8_t *raw, struct err *e)
 {
 	uint8_t bin[256];
 	size_t len = 0;
 	size_t n = strlen(text);
+	size_t rawlen = ecc_sig_len(algo);
 	int is_hex = n % 2 == 0 && strspn(text, "0123456789abcdefABCDEF") == n;
 	if (n > 300 || (is_hex ? hex_decode(text, bin, sizeof bin, &len)
 			       : b64_decode(text, bin, sizeof bin, &len)))
 		return err_set(e, ERR_INPUT, "signature is neither hex nor base64");
-	if (len == ECC_RAW_SIG && bin[0] != 0x30) {
-		memcpy(raw, bin, ECC_RAW_SIG);
+	if (len == rawlen && bin[0] != 0x30) {
+		memcpy(raw, bin, rawlen);
 		return 0;
 	}
-	/* A 64-byte value starting with 0x30 could be raw: DER is tried first,
+	/* A raw value starting with 0x30 could be DER: DER is tried first,
 	 * and raw is the fallback when it is not valid DER. */
 	struct err tmp = { 0 };
-	if (!sig_der_to_raw(bin, len, raw, &tmp))
+	if (!sig_der_to_raw(bin, len, algo, raw, &tmp))
 		return 0;
-	if (len == ECC_RAW_SIG) {
-		memcpy(raw, bin, ECC_RAW_SIG);
+	if (len == rawlen) {
+		memcpy(raw, bin, rawlen);
 		return 0;
 	}
 	return err_set(e, ERR_INPUT, "signature: %s", tmp.msg);
 }
 
-static int read_entry(const struct ynode *m, size_t i, const char *name, struct sigdoc *d,
-		      struct err *e)
+/* Format 2 names the curve; format 1 was P-256 widths (algorithm 1). */
+static int read_entry_algo(const struct ynode *m, int v1, struct sig_entry *s, const char *ctx,
+			   struct err *e)
 {
-	static const char *const fields[] = { "id", "digest", "key_uri", "signer", "public_key",
-					      "signature_der", "signature", NULL };
+	char alg[48];
+	s->algo = ECC_P256;
+	if (v1)
+		return 0;
+	int rc = yget_str(m, "algorithm", alg, sizeof alg, ctx, e);
+	if (!rc && ecc_algo_from_manifest(alg, &s->algo))
+		rc = err_set(e, ERR_INPUT, "%s: algorithm '%s' is not a known ECDSA algorithm", ctx, alg);
+	return rc;
+}
+
+static int read_entry(const struct ynode *m, size_t i, const char *name, int v1,
+		      struct sigdoc *d, struct err *e)
+{
+	static const char *const fields[] = { "id", "algorithm", "digest", "key_uri", "signer",
+					      "public_key", "signature_der", "signature", NULL };
+	static const char *const fields_v1[] = { "id", "digest", "key_uri", "signer",
+						 "public_key", "signature_der", "signature", NULL };
 	struct sig_entry s;
 	char ctx[256], der[256] = "", rawtxt[256] = "";
 	memset(&s, 0, sizeof s);
@@ -118,26 +136,27 @@ static int read_entry(const struct ynode *m, size_t i, const char *name, struct 
 	if (rc)
 		return rc;
 	snprintf(ctx, sizeof ctx, "%s: image %s", name, s.id);
-	if ((rc = ymap_only(m, fields, ctx, e)) ||
-	    (rc = yget_hex(m, "digest", s.digest, 32, ctx, e)) ||
+	if ((rc = ymap_only(m, v1 ? fields_v1 : fields, ctx, e)) ||
+	    (rc = read_entry_algo(m, v1, &s, ctx, e)) ||
+	    (rc = yget_hex(m, "digest", s.digest, ecc_digest_len(s.algo), ctx, e)) ||
 	    (rc = yget_str_opt(m, "key_uri", s.key_uri, sizeof s.key_uri, ctx, e)) ||
 	    (rc = yget_str_opt(m, "signer", s.signer, sizeof s.signer, ctx, e)) ||
-	    (rc = yget_hex(m, "public_key", s.public_key, ECC_XY, ctx, e)) ||
+	    (rc = yget_hex(m, "public_key", s.public_key, ecc_xy_len(s.algo), ctx, e)) ||
 	    (rc = yget_str_opt(m, "signature_der", der, sizeof der, ctx, e)) ||
 	    (rc = yget_str_opt(m, "signature", rawtxt, sizeof rawtxt, ctx, e)))
 		return rc;
 	if (!der[0] && !rawtxt[0])
 		return err_set(e, ERR_INPUT, "%s: no signature (signature or signature_der)", ctx);
-	if ((rc = sig_parse_any(rawtxt[0] ? rawtxt : der, s.raw, e)))
+	if ((rc = sig_parse_any(rawtxt[0] ? rawtxt : der, s.algo, s.raw, e)))
 		return err_prefix(e, "%s", ctx);
 	if (der[0]) {
-		uint8_t fromder[ECC_RAW_SIG];
+		uint8_t fromder[ECC_RAW_SIG_MAX];
 		if (b64_decode(der, s.der, sizeof s.der, &s.der_len) ||
-		    sig_der_to_raw(s.der, s.der_len, fromder, e))
+		    sig_der_to_raw(s.der, s.der_len, s.algo, fromder, e))
 			return err_set(e, ERR_INPUT, "%s: signature_der is not base64 DER", ctx);
-		if (rawtxt[0] && memcmp(fromder, s.raw, ECC_RAW_SIG))
+		if (rawtxt[0] && memcmp(fromder, s.raw, ecc_sig_len(s.algo)))
 			return err_set(e, ERR_INPUT, "%s: signature and signature_der disagree", ctx);
-	} else if ((rc = sig_raw_to_der(s.raw, s.der, sizeof s.der, &s.der_len, e))) {
+	} else if ((rc = sig_raw_to_der(s.raw, s.algo, s.der, sizeof s.der, &s.der_len, e))) {
 		return rc;
 	}
 	return sigdoc_add(d, &s, e) ? err_prefix(e, "%s", name) : 0;
@@ -152,7 +171,8 @@ static int read_root(const struct ynode *root, const char *name, struct sigdoc *
 	if ((rc = ymap_only(root, fields, name, e)) ||
 	    (rc = yget_str(root, "format", fmt, sizeof fmt, name, e)))
 		return rc;
-	if (strcmp(fmt, SIGDOC_FORMAT))
+	int v1 = !strcmp(fmt, SIGDOC_FORMAT_V1);
+	if (strcmp(fmt, SIGDOC_FORMAT) && !v1)
 		return err_set(e, ERR_INPUT, "%s: format '%s' is not %s", name, fmt, SIGDOC_FORMAT);
 	if ((rc = yget_hex(root, "manifest_sha256", d->manifest_sha256, 32, name, e)) ||
 	    (rc = yget_str_opt(root, "release", d->release, sizeof d->release, name, e)) ||
@@ -165,7 +185,7 @@ static int read_root(const struct ynode *root, const char *name, struct sigdoc *
 	if (!seq)
 		return e->code;
 	for (size_t i = 0; i < seq->n; i++)
-		if ((rc = read_entry(seq->kids[i], i, name, d, e)))
+		if ((rc = read_entry(seq->kids[i], i, name, v1, d, e)))
 			return rc;
 	return 0;
 }

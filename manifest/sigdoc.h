@@ -1,5 +1,5 @@
 /* The signatures document: kms-sign-digest's answer to one manifest.
- * Format "stm32-sign-signatures/1"; see docs/formats.md, "Signatures". */
+ * Format "stm32-sign-signatures/2" (version 1 still reads); see docs/formats.md. */
 #ifndef MANIFEST_SIGDOC_H
 #define MANIFEST_SIGDOC_H
 
@@ -9,17 +9,19 @@
 #include "common/ecdsa.h"
 #include "manifest.h"
 
-#define SIGDOC_FORMAT "stm32-sign-signatures/1"
+#define SIGDOC_FORMAT "stm32-sign-signatures/2"
+#define SIGDOC_FORMAT_V1 "stm32-sign-signatures/1"
 
 struct sig_entry {
 	char id[MF_ID_MAX];
-	uint8_t digest[32];
+	uint32_t algo;                /* the curve: every width follows from it */
+	uint8_t digest[ECC_DIGEST_MAX];
 	char key_uri[MF_URI_MAX];
 	char signer[MF_URI_MAX];      /* KMS key ARN, PKCS#11 object, file */
-	uint8_t public_key[ECC_XY];   /* the key the signer checked */
+	uint8_t public_key[ECC_XY_MAX]; /* the key the signer checked */
 	uint8_t der[ECC_DER_SIG_MAX]; /* as returned (PKCS#11: built from r||s) */
 	size_t der_len;
-	uint8_t raw[ECC_RAW_SIG];     /* r || s, each 32 bytes */
+	uint8_t raw[ECC_RAW_SIG_MAX]; /* r || s, each half at the curve's width */
 };
 
 struct sigdoc {
@@ -40,6 +42,6 @@ int sigdoc_parse(const uint8_t *buf, size_t len, const char *name, struct sigdoc
 
 /* A signature value as people paste it: hex or base64 of DER or raw r||s.
  * Normalises to fixed-width raw (no low-S rewriting). */
-int sig_parse_any(const char *text, uint8_t raw[ECC_RAW_SIG], struct err *e);
+int sig_parse_any(const char *text, uint32_t algo, uint8_t *raw, struct err *e);
 
 #endif

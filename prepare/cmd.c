@@ -29,16 +29,23 @@ static int fail_usage(const char *msg)
 
 json_object *prep_result_json(const char *id, const char *file, const struct prep_result *r)
 {
-	char hex[65];
+	char hex[2 * ECC_DIGEST_MAX + 1];
 	json_object *o = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_string(id));
 	json_object_object_add(o, "file", json_object_new_string(file));
 	json_object_object_add(o, "header", json_object_new_string(r->img.layout->name));
 	json_object_object_add(o, "image_length", json_object_new_int64(r->img.image_length));
 	json_object_object_add(o, "checksum", json_object_new_int64(r->img.checksum));
-	json_object_object_add(o, "signed_range_start", json_object_new_int64((int64_t)r->range_start));
-	json_object_object_add(o, "signed_range_end", json_object_new_int64((int64_t)r->range_end));
-	hex_encode(r->digest, 32, hex);
+	json_object *segs = json_object_new_array();
+	for (size_t i = 0; i < r->nsegs; i++) {
+		json_object *pair = json_object_new_array();
+		json_object_array_add(pair, json_object_new_int64((int64_t)r->segs[i].start));
+		json_object_array_add(pair, json_object_new_int64((int64_t)r->segs[i].end));
+		json_object_array_add(segs, pair);
+	}
+	json_object_object_add(o, "signed", segs);
+	json_object_object_add(o, "digest_algorithm", json_object_new_string(r->digest_len == 48 ? "sha384" : "sha256"));
+	hex_encode(r->digest, r->digest_len, hex);
 	json_object_object_add(o, "digest", json_object_new_string(hex));
 	hex_encode(r->file_sha256, 32, hex);
 	json_object_object_add(o, "file_sha256", json_object_new_string(hex));
@@ -52,12 +59,12 @@ json_object *prep_result_json(const char *id, const char *file, const struct pre
 
 static void print_result(const char *file, const struct prep_result *r)
 {
-	char hex[65];
-	hex_encode(r->digest, 32, hex);
-	printf("%s: header %s, image length 0x%x, checksum 0x%08x, signed range [0x%llx, 0x%llx)\n",
+	char hex[2 * ECC_DIGEST_MAX + 1], text[128];
+	hex_encode(r->digest, r->digest_len, hex);
+	printf("%s: header %s, image length 0x%x, checksum 0x%08x, signed %s\n",
 	       file, r->img.layout->name, r->img.image_length, r->img.checksum,
-	       (unsigned long long)r->range_start, (unsigned long long)r->range_end);
-	printf("  digest %s\n", hex);
+	       segs_text(r->segs, r->nsegs, text, sizeof text));
+	printf("  digest (%s) %s\n", r->digest_len == 48 ? "SHA-384" : "SHA-256", hex);
 	if (r->img.has_auth) {
 		hex_encode(r->table_hash, 32, hex);
 		printf("  key %u of %u, table hash (OTP) %s\n", r->img.pk_idx, r->img.nb_pk, hex);
@@ -91,15 +98,13 @@ static int check_single(struct prep_opts *o)
 		return fail_usage(o->nargs ? "one INPUT at a time (use --release for many)" : "missing INPUT");
 	if (!o->output)
 		return fail_usage("missing -o OUT.stm32");
-	if (o->has_key_index && !o->spec.nkeys)
+	if (o->has_key_index && !o->keyset.n)
 		return fail_usage("--key-index needs --pubkey");
-	if (o->manifest && !o->spec.nkeys)
+	if (o->manifest && !o->keyset.n)
 		return fail_usage("-m needs --pubkey: an image without a key table has nothing to sign");
 	if (o->manifest && !o->spec.key_uri[0])
 		return fail_usage("-m needs --key-uri: the manifest names the key that will sign");
-	if (strlen(o->args[0]) >= sizeof o->spec.input)
-		return fail_usage("INPUT path too long");
-	memcpy(o->spec.input, o->args[0], strlen(o->args[0]) + 1);
+	o->spec.input = o->args[0];
 	if (!o->spec.id[0]) {
 		const char *b = path_basename(o->output);
 		size_t n = strcspn(b, ".");
@@ -127,6 +132,15 @@ static int write_single_manifest(struct prep_opts *o, const struct prep_result *
 	return rc;
 }
 
+void prep_warn_short_table(const char *id, const struct stm32_image *img, int quiet)
+{
+	const struct stm32_layout *l = img->layout;
+	if (quiet || !img->has_auth || l->max_keys < 2 || img->nb_pk >= l->max_keys)
+		return;
+	fprintf(stderr, "stm32-prep: warning: %s: key table of %u key(s); ST's tools always write %u, "
+			"and whether the ROM accepts fewer is not documented\n", id, img->nb_pk, l->max_keys);
+}
+
 static int single(struct prep_opts *o)
 {
 	int rc;
@@ -146,6 +160,7 @@ static int single(struct prep_opts *o)
 		unlink(o->output); /* no image without its manifest */
 		return prep_fail(&e);
 	}
+	prep_warn_short_table(o->spec.id, &r.img, o->quiet);
 	if (o->json) {
 		json_object *images = json_object_new_array();
 		json_object_array_add(images, prep_result_json(o->spec.id, o->output, &r));

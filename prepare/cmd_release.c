@@ -38,6 +38,7 @@ static int prepare_all(const struct release *rel, const char *dir, struct atomic
 			return err_prefix(e, "image %s", s->id);
 		if (!res[i].img.has_auth)
 			return err_set(e, ERR_INPUT, "image %s: no keyset: a release image must be signed", s->id);
+		prep_warn_short_table(s->id, &res[i].img, 0);
 		prep_manifest_entry(s, &res[i], rel->outputs[i], &im);
 		if ((rc = manifest_add(m, &im, e)))
 			return rc;
@@ -47,9 +48,9 @@ static int prepare_all(const struct release *rel, const char *dir, struct atomic
 
 static void print_summary(const struct release *rel, const struct prep_result *res)
 {
-	char hex[65];
+	char hex[2 * ECC_DIGEST_MAX + 1];
 	for (size_t i = 0; i < rel->n; i++) {
-		hex_encode(res[i].digest, 32, hex);
+		hex_encode(res[i].digest, res[i].digest_len, hex);
 		printf("%-24s %-36s %s key %u  %s\n", rel->specs[i].id, rel->outputs[i],
 		       res[i].img.layout->name, res[i].img.pk_idx, hex);
 	}
@@ -91,7 +92,7 @@ int cmd_release(struct prep_opts *o)
 	struct err e = { 0 };
 	if (!o->out_dir)
 		return prep_fail(&(struct err){ ERR_USAGE, "--release needs --out-dir DIR" });
-	if (o->nargs || o->output || o->manifest || o->spec.nkeys)
+	if (o->nargs || o->output || o->manifest || o->keyset.n)
 		return prep_fail(&(struct err){ ERR_USAGE, "--release takes its images and keys from the release file only" });
 	struct release rel;
 	struct manifest m;

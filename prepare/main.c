@@ -29,18 +29,25 @@ static const char usage_text[] =
 	"unless an option overrides them).\n"
 	"\n"
 	"Options:\n"
-	"  --header 1.0|2.0|2.2     header version (MP15 1.0, MP13 2.0, MP23/MP25 2.2)\n"
-	"  --soc NAME               stm32mp15|stm32mp13|stm32mp23|stm32mp25 (sets --header)\n"
-	"  --type T                 fsbl|ssbl|optee|m33|NUMBER (binary type)\n"
+	"  --header 1.0|2.0|2.2|2.3 header version (MP15 1.0, MP13 2.0, MP23/MP25 2.2,\n"
+	"                           MP21/N6 2.3)\n"
+	"  --soc NAME               stm32mp15|stm32mp13|stm32mp23|stm32mp25|stm32mp21|stm32n6\n"
+	"                           (sets --header)\n"
+	"  --type T                 fsbl|ssbl|teeh|teed|teex|copro|optee|m33|NUMBER (binary type)\n"
 	"  --load ADDR              load address\n"
 	"  --entry ADDR             entry point\n"
 	"  --image-version N        anti-rollback image version\n"
-	"  --pubkey FILE            PEM or DER public key, in table order (1 for 1.0, up to 8)\n"
+	"  --pubkey FILE            PEM or DER public key, in table order (1 for 1.0, up to 8);\n"
+	"                           P-256 or brainpoolP256t1, also P-384 or brainpoolP384t1 for 2.3\n"
 	"  --key-index N            table entry of the signing key (pk_idx), default 0\n"
 	"  --key-uri URI            key that will sign: awskms:///alias/..., pkcs11:..., file:...\n"
 	"  --id ID                  image id in the manifest (default: OUT's base name)\n"
 	"  --align N                pad the payload with zeros to a multiple of N (counted\n"
-	"                           in image_length, so it is hashed and signed)\n"
+	"                           in image_length, so it is hashed and signed; ST's tool: 32)\n"
+	"  --payload-offset N       file offset of the payload: zeros between the header and\n"
+	"                           it, counted in image_length (default for a raw payload:\n"
+	"                           0x400 for 2.3, as ST's tool and the STM32N6 boot need;\n"
+	"                           right after the header otherwise)\n"
 	"  -o, --output FILE        prepared image (or, with keys, the 32-byte table hash)\n"
 	"  -m, --manifest FILE      digest manifest to write\n"
 	"  --release FILE           prepare every image of a release file\n"
@@ -55,6 +62,7 @@ static const char usage_text[] =
 enum opt_id {
 	OPT_HEADER = 256, OPT_SOC, OPT_TYPE, OPT_LOAD, OPT_ENTRY, OPT_IMGVER, OPT_PUBKEY,
 	OPT_KEYIDX, OPT_KEYURI, OPT_ID, OPT_ALIGN, OPT_RELEASE, OPT_OUTDIR, OPT_JSON,
+	OPT_PAYLOAD_OFFSET,
 };
 
 static const struct option long_opts[] = {
@@ -69,6 +77,7 @@ static const struct option long_opts[] = {
 	{ "key-uri", required_argument, NULL, OPT_KEYURI },
 	{ "id", required_argument, NULL, OPT_ID },
 	{ "align", required_argument, NULL, OPT_ALIGN },
+	{ "payload-offset", required_argument, NULL, OPT_PAYLOAD_OFFSET },
 	{ "output", required_argument, NULL, 'o' },
 	{ "manifest", required_argument, NULL, 'm' },
 	{ "release", required_argument, NULL, OPT_RELEASE },
@@ -96,6 +105,8 @@ static int usage_error(const char *fmt, ...)
 static int set_layout(struct prep_opts *o, const struct stm32_layout *l, const char *flag,
 		      const char *allowed, const char *arg)
 {
+	if (!l && layout_refused_name(arg))
+		return usage_error("%s", layout_refused_name(arg));
 	if (!l)
 		return usage_error("%s '%s' is not %s", flag, arg, allowed);
 	if (o->spec.layout && o->spec.layout != l)
@@ -118,11 +129,13 @@ static int parse_one(struct prep_opts *o, int c, const char *arg)
 {
 	struct prep_spec *s = &o->spec;
 	switch (c) {
-	case OPT_HEADER: return set_layout(o, layout_by_name(arg), "--header", "1.0, 2.0 or 2.2", arg);
-	case OPT_SOC: return set_layout(o, layout_by_soc(arg), "--soc", "stm32mp13, stm32mp15, stm32mp23 or stm32mp25", arg);
+	case OPT_HEADER: return set_layout(o, layout_by_name(arg), "--header", layout_names(), arg);
+	case OPT_SOC:
+		o->soc = soc_by_name(arg);
+		return set_layout(o, layout_by_soc(arg), "--soc", layout_soc_names(), arg);
 	case OPT_TYPE:
 		if (stm32_binary_type_parse(arg, &s->type))
-			return usage_error("--type '%s' is not fsbl, ssbl, optee, m33 or a number up to 0xff", arg);
+			return usage_error("--type '%s' is not fsbl, ssbl, teeh, teed, teex, copro, optee, m33 or a number up to 0xff", arg);
 		s->has_type = 1;
 		return 0;
 	case OPT_LOAD: return parse_u32_opt(arg, "--load", &s->load, &s->has_load);
@@ -133,12 +146,15 @@ static int parse_one(struct prep_opts *o, int c, const char *arg)
 		if (parse_u32_opt(arg, "--align", &s->align, NULL) || s->align < 1 || s->align > 65536)
 			return usage_error("--align '%s' must be 1 to 65536", arg);
 		return 0;
+	case OPT_PAYLOAD_OFFSET:
+		return parse_u32_opt(arg, "--payload-offset", &s->payload_offset, &s->has_payload_offset);
 	case OPT_PUBKEY:
-		if (s->nkeys >= STM32_MAX_KEYS)
+		if (o->keyset.n >= STM32_MAX_KEYS)
 			return usage_error("more than 8 --pubkey (at '%s'): a key table holds 8", arg);
-		if (strlen(arg) >= sizeof s->pubkeys[0])
+		if (strlen(arg) >= sizeof o->keyset.paths[0])
 			return usage_error("--pubkey path too long: %s", arg);
-		memcpy(s->pubkeys[s->nkeys++], arg, strlen(arg) + 1);
+		memcpy(o->keyset.paths[o->keyset.n++], arg, strlen(arg) + 1);
+		s->keyset = &o->keyset;
 		return 0;
 	case OPT_KEYURI:
 		if (uri_has_pin_value(arg))

@@ -5,6 +5,8 @@
 
 struct prep_opts {
 	struct prep_spec spec;
+	struct prep_keyset keyset;  /* --pubkey files */
+	const struct stm32_soc *soc;
 	int has_key_index;
 	const char *output, *manifest, *release, *out_dir;
 	int json, quiet;
@@ -15,6 +17,9 @@ struct prep_opts {
 int cmd_single(struct prep_opts *o);
 int cmd_release(struct prep_opts *o);
 int cmd_keys(struct prep_opts *o);
+
+/* The warning for a v2.x table of fewer than 8 keys (stderr). */
+void prep_warn_short_table(const char *id, const struct stm32_image *img, int quiet);
 
 /* Print an error as "stm32-prep: message" (kept for --json) and return its code. */
 int prep_fail(const struct err *e);

@@ -11,6 +11,7 @@ struct rctx {
 	const char *path;
 	char dir[4096];
 	const struct ynode *keysets;
+	struct release *r;
 	struct err *e;
 };
 
@@ -22,6 +23,35 @@ static int rel_path(struct rctx *R, const char *ctx, const char *field, const ch
 	return 0;
 }
 
+/* A named keyset, read (and its keys loaded) the first time an image uses it. */
+static int find_keyset(struct rctx *R, const char *name, const char *ctx, struct prep_keyset **out)
+{
+	struct release *r = R->r;
+	for (size_t k = 0; k < r->nkeysets; k++)
+		if (!strcmp(r->keyset_names[k], name))
+			return *out = &r->keysets[k], 0;
+	const struct ynode *set = ymap_get(R->keysets, name);
+	if (!set)
+		return err_set(R->e, ERR_INPUT, "%s: keyset '%s' is not defined under keysets", ctx, name);
+	if (set->type != YN_SEQ || set->n < 1 || set->n > STM32_MAX_KEYS)
+		return err_set(R->e, ERR_INPUT, "%s: keyset '%s' must list 1 to 8 public key files (line %zu)",
+			       ctx, name, set->line);
+	struct prep_keyset *ks = &r->keysets[r->nkeysets];
+	for (size_t i = 0; i < set->n; i++) {
+		int rc;
+		if (set->kids[i]->type != YN_SCALAR)
+			return err_set(R->e, ERR_INPUT, "%s: keyset '%s' entry %zu is not a file name",
+				       ctx, name, i);
+		if ((rc = rel_path(R, ctx, "keyset", set->kids[i]->str, ks->paths[i], sizeof ks->paths[i])))
+			return rc;
+	}
+	ks->n = (uint32_t)set->n;
+	if (prep_keyset_load(ks, R->e))
+		return err_prefix(R->e, "%s: keyset '%s'", ctx, name);
+	snprintf(r->keyset_names[r->nkeysets++], sizeof r->keyset_names[0], "%s", name);
+	return *out = ks, 0;
+}
+
 static int read_keyset(struct rctx *R, const struct ynode *im, struct prep_spec *s,
 		       const char *ctx)
 {
@@ -29,21 +59,8 @@ static int read_keyset(struct rctx *R, const struct ynode *im, struct prep_spec 
 	int rc = yget_str_opt(im, "keyset", name, sizeof name, ctx, R->e);
 	if (rc || !name[0])
 		return rc;
-	const struct ynode *set = ymap_get(R->keysets, name);
-	if (!set)
-		return err_set(R->e, ERR_INPUT, "%s: keyset '%s' is not defined under keysets", ctx, name);
-	if (set->type != YN_SEQ || set->n < 1 || set->n > STM32_MAX_KEYS)
-		return err_set(R->e, ERR_INPUT, "%s: keyset '%s' must list 1 to 8 public key files (line %zu)",
-			       ctx, name, set->line);
-	for (size_t i = 0; i < set->n; i++) {
-		if (set->kids[i]->type != YN_SCALAR)
-			return err_set(R->e, ERR_INPUT, "%s: keyset '%s' entry %zu is not a file name",
-				       ctx, name, i);
-		if ((rc = rel_path(R, ctx, "keyset", set->kids[i]->str, s->pubkeys[i],
-				   sizeof s->pubkeys[i])))
-			return rc;
-	}
-	s->nkeys = (uint32_t)set->n;
+	if ((rc = find_keyset(R, name, ctx, &s->keyset)))
+		return rc;
 	uint64_t idx = 0;
 	if ((rc = yget_u64(im, "key_index", 7, &idx, ctx, R->e)) ||
 	    (rc = yget_str(im, "key_uri", s->key_uri, sizeof s->key_uri, ctx, R->e)))
@@ -62,13 +79,14 @@ static int read_layout(struct rctx *R, const struct ynode *im, struct prep_spec 
 	if ((rc = yget_str_opt(im, "header", hv, sizeof hv, ctx, R->e)) ||
 	    (rc = yget_str_opt(im, "soc", soc, sizeof soc, ctx, R->e)))
 		return rc;
+	if (hv[0] && layout_refused_name(hv))
+		return err_set(R->e, ERR_INPUT, "%s: %s", ctx, layout_refused_name(hv));
 	if (hv[0] && !(s->layout = layout_by_name(hv)))
-		return err_set(R->e, ERR_INPUT, "%s: header '%s' is not 1.0, 2.0 or 2.2", ctx, hv);
+		return err_set(R->e, ERR_INPUT, "%s: header '%s' is not %s", ctx, hv, layout_names());
 	if (soc[0]) {
 		const struct stm32_layout *l = layout_by_soc(soc);
 		if (!l)
-			return err_set(R->e, ERR_INPUT, "%s: soc '%s' is not stm32mp13, stm32mp15, stm32mp23 or stm32mp25",
-				       ctx, soc);
+			return err_set(R->e, ERR_INPUT, "%s: soc '%s' is not %s", ctx, soc, layout_soc_names());
 		if (s->layout && s->layout != l)
 			return err_set(R->e, ERR_INPUT, "%s: soc %s uses header %s, not %s", ctx, soc,
 				       l->name, s->layout->name);
@@ -92,22 +110,26 @@ static int opt_u32(struct rctx *R, const struct ynode *im, const char *key, int 
 static int read_fields(struct rctx *R, const struct ynode *im, struct prep_spec *s,
 		       char *output, const char *ctx)
 {
-	char input[MF_PATH_MAX], type[16] = "";
+	char input[MF_PATH_MAX], path[4096], type[16] = "";
 	int rc, has_align = 0;
 	if ((rc = yget_str(im, "input", input, sizeof input, ctx, R->e)) ||
-	    (rc = rel_path(R, ctx, "input", input, s->input, sizeof s->input)) ||
-	    (rc = yget_str_opt(im, "output", output, MF_PATH_MAX, ctx, R->e)) ||
+	    (rc = rel_path(R, ctx, "input", input, path, sizeof path)))
+		return rc;
+	if (!(s->input = strdup(path)))
+		return err_set(R->e, ERR_INTERNAL, "out of memory");
+	if ((rc = yget_str_opt(im, "output", output, MF_PATH_MAX, ctx, R->e)) ||
 	    (rc = read_layout(R, im, s, ctx)) ||
 	    (rc = yget_str_opt(im, "type", type, sizeof type, ctx, R->e)) ||
 	    (rc = opt_u32(R, im, "load", &s->has_load, &s->load, ctx)) ||
 	    (rc = opt_u32(R, im, "entry", &s->has_entry, &s->entry, ctx)) ||
 	    (rc = opt_u32(R, im, "image_version", &s->has_version, &s->image_version, ctx)) ||
 	    (rc = opt_u32(R, im, "align", &has_align, &s->align, ctx)) ||
+	    (rc = opt_u32(R, im, "payload_offset", &s->has_payload_offset, &s->payload_offset, ctx)) ||
 	    (rc = read_keyset(R, im, s, ctx)))
 		return rc;
 	if (type[0]) {
 		if (stm32_binary_type_parse(type, &s->type))
-			return err_set(R->e, ERR_INPUT, "%s: type '%s' is not fsbl, ssbl, optee, m33 or a number up to 0xff",
+			return err_set(R->e, ERR_INPUT, "%s: type '%s' is not fsbl, ssbl, teeh, teed, teex, copro, optee, m33 or a number up to 0xff",
 				       ctx, type);
 		s->has_type = 1;
 	}
@@ -125,7 +147,7 @@ static int read_image(struct rctx *R, const struct ynode *im, size_t i, struct r
 {
 	static const char *const fields[] = { "id", "input", "output", "header", "soc", "type",
 					      "load", "entry", "image_version", "align",
-					      "keyset", "key_index", "key_uri", NULL };
+					      "payload_offset", "keyset", "key_index", "key_uri", NULL };
 	char ctx[512];
 	struct prep_spec *s = &r->specs[i];
 	memset(s, 0, sizeof *s);
@@ -164,6 +186,11 @@ static int read_root(struct rctx *R, const struct ynode *root, struct release *r
 	R->keysets = ymap_get(root, "keysets");
 	if (R->keysets && R->keysets->type != YN_MAP)
 		return err_set(R->e, ERR_INPUT, "%s: keysets must map names to lists of key files", R->path);
+	size_t nsets = R->keysets ? R->keysets->n / 2 : 0;
+	r->keysets = calloc(nsets ? nsets : 1, sizeof *r->keysets);
+	r->keyset_names = calloc(nsets ? nsets : 1, sizeof *r->keyset_names);
+	if (!r->keysets || !r->keyset_names)
+		return err_set(R->e, ERR_INTERNAL, "out of memory");
 	const struct ynode *seq = yget_seq(root, "images", R->path, R->e);
 	if (!seq)
 		return R->e->code;
@@ -186,7 +213,7 @@ int release_parse(const uint8_t *buf, size_t len, const char *path, struct relea
 		  struct err *e)
 {
 	memset(r, 0, sizeof *r);
-	struct rctx R = { .path = path, .e = e };
+	struct rctx R = { .path = path, .r = r, .e = e };
 	path_dirname(path, R.dir, sizeof R.dir);
 	struct ynode *root = ytree_parse(buf, len, path, e);
 	if (!root)
@@ -213,7 +240,11 @@ int release_read(const char *path, struct release *r, struct err *e)
 
 void release_free(struct release *r)
 {
+	for (size_t i = 0; r->specs && i < r->n; i++)
+		free(r->specs[i].input);
 	free(r->specs);
+	free(r->keysets);
+	free(r->keyset_names);
 	free(r->outputs);
 	memset(r, 0, sizeof *r);
 }

@@ -1,5 +1,5 @@
 /* The release file: many images from one YAML document (format
- * "stm32-release/1", see docs/formats.md, "Release file"). Paths are relative to it. */
+ * "stm32-release/1", see docs/formats.md). Paths are relative to it. */
 #ifndef PREPARE_RELEASE_H
 #define PREPARE_RELEASE_H
 
@@ -11,6 +11,9 @@ struct release {
 	char name[MF_RELEASE_MAX];
 	size_t n;
 	struct prep_spec *specs;
+	size_t nkeysets;
+	struct prep_keyset *keysets;  /* each loaded once, shared by its images */
+	char (*keyset_names)[64];
 	char (*outputs)[MF_PATH_MAX]; /* file name of each prepared image */
 };
 

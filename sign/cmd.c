@@ -25,14 +25,14 @@ static int fail(const struct err *e)
 
 static void review(const struct manifest *m)
 {
-	char hex[65];
+	char hex[2 * ECC_DIGEST_MAX + 1];
 	printf("Release %s: %zu image(s) to sign\n", m->release[0] ? m->release : "(unnamed)", m->n);
 	printf("%-24s %-36s %-4s %-7s %-8s %-64s %s\n", "ID", "FILE", "HDR", "VERSION", "KEY IDX",
 	       "DIGEST", "KEY");
 	for (size_t i = 0; i < m->n; i++) {
 		const struct mf_image *im = &m->images[i];
 		char uri[MF_URI_MAX + 16];
-		hex_encode(im->digest, 32, hex);
+		hex_encode(im->digest, mf_digest_len(im), hex);
 		uri_redact(im->key_uri, uri, sizeof uri);
 		printf("%-24s %-36s %-4s %-7u %-8u %s %s\n", im->id, im->file, im->header,
 		       im->image_version, im->key_index, hex, uri);
@@ -93,7 +93,7 @@ static int check_keys(const struct manifest *m, struct stores *s, struct err *e)
 	for (size_t i = 0; i < m->n; i++) {
 		const struct mf_image *im = &m->images[i];
 		const struct keystore *ks = &s->ks[store_index(s, im->key_uri)];
-		if (ks->pub.algo == im->key.algo && !memcmp(ks->pub.xy, im->key.xy, ECC_XY))
+		if (pubkey_equal(&ks->pub, &im->key))
 			continue;
 		char want[17], got[17];
 		pubkey_fingerprint(&im->key, want);
@@ -141,7 +141,8 @@ static int refuse_unfinished(const char *output, struct err *e)
 static int previous_ok(const struct sigdoc *prev, const struct mf_image *im, struct sig_entry *out)
 {
 	const struct sig_entry *s = sigdoc_find(prev, im->id);
-	if (!s || memcmp(s->digest, im->digest, 32) || memcmp(s->public_key, im->key.xy, ECC_XY) ||
+	if (!s || s->algo != im->key.algo || memcmp(s->digest, im->digest, mf_digest_len(im)) ||
+	    memcmp(s->public_key, im->key.xy, ecc_xy_len(im->key.algo)) ||
 	    ecdsa_verify_digest(&im->key, im->digest, s->raw, NULL))
 		return 0;
 	*out = *s;

@@ -10,7 +10,7 @@ int sign_one(struct keystore *ks, void *worker, const struct mf_image *im,
 {
 	struct ks_sig sig;
 	memset(&sig, 0, sizeof sig);
-	int rc = ks->ops->sign(ks, worker, im->digest, &sig, e);
+	int rc = ks->ops->sign(ks, worker, im->digest, mf_digest_len(im), &sig, e);
 	if (rc)
 		return err_prefix(e, "image %s", im->id);
 	/* Verified here, before it is recorded: a bad signature never leaves. */
@@ -20,13 +20,14 @@ int sign_one(struct keystore *ks, void *worker, const struct mf_image *im,
 			       im->id, ks->signer);
 	memset(out, 0, sizeof *out);
 	snprintf(out->id, sizeof out->id, "%s", im->id);
-	memcpy(out->digest, im->digest, 32);
+	out->algo = ks->pub.algo;
+	memcpy(out->digest, im->digest, mf_digest_len(im));
 	uri_redact(im->key_uri, out->key_uri, sizeof out->key_uri);
 	snprintf(out->signer, sizeof out->signer, "%s", sig.signer[0] ? sig.signer : ks->signer);
-	memcpy(out->public_key, ks->pub.xy, ECC_XY);
+	memcpy(out->public_key, ks->pub.xy, ecc_xy_len(ks->pub.algo));
 	memcpy(out->der, sig.der, sig.der_len);
 	out->der_len = sig.der_len;
-	memcpy(out->raw, sig.raw, ECC_RAW_SIG);
+	memcpy(out->raw, sig.raw, ecc_sig_len(ks->pub.algo));
 	return 0;
 }
 

@@ -31,12 +31,12 @@ void keystore_close(struct keystore *ks)
 	ks->ops = NULL;
 }
 
-int ks_sig_from_der(struct ks_sig *out, struct err *e)
+int ks_sig_from_der(const struct keystore *ks, struct ks_sig *out, struct err *e)
 {
-	return sig_der_to_raw(out->der, out->der_len, out->raw, e);
+	return sig_der_to_raw(out->der, out->der_len, ks->pub.algo, out->raw, e);
 }
 
-int ks_sig_from_raw(struct ks_sig *out, struct err *e)
+int ks_sig_from_raw(const struct keystore *ks, struct ks_sig *out, struct err *e)
 {
-	return sig_raw_to_der(out->raw, out->der, sizeof out->der, &out->der_len, e);
+	return sig_raw_to_der(out->raw, ks->pub.algo, out->der, sizeof out->der, &out->der_len, e);
 }

@@ -16,7 +16,7 @@ struct sign_config;
 struct ks_sig {
 	uint8_t der[ECC_DER_SIG_MAX];
 	size_t der_len;
-	uint8_t raw[ECC_RAW_SIG];
+	uint8_t raw[ECC_RAW_SIG_MAX];  /* r || s at the key's width */
 	char signer[MF_URI_MAX]; /* the key that signed: KMS ARN, PKCS#11 object */
 };
 
@@ -28,8 +28,9 @@ struct ks_ops {
 	/* Fetch and check the public key: fills ks->pub and ks->signer. */
 	int (*public_key)(struct keystore *ks, struct err *e);
 	void *(*worker_open)(struct keystore *ks, struct err *e);
-	/* Sign a 32-byte digest as it is (never hashed again). */
-	int (*sign)(struct keystore *ks, void *worker, const uint8_t digest[32],
+	/* Sign a digest as it is (never hashed again): 32 bytes (SHA-256) or
+	 * 48 (SHA-384), as the key's curve (ks->pub.algo) takes. */
+	int (*sign)(struct keystore *ks, void *worker, const uint8_t *digest, size_t len,
 		    struct ks_sig *out, struct err *e);
 	void (*worker_close)(struct keystore *ks, void *worker);
 	void (*close)(struct keystore *ks);
@@ -59,8 +60,9 @@ extern const struct ks_ops ks_file_ops;
 extern const struct ks_ops ks_awskms_ops;
 extern const struct ks_ops ks_pkcs11_ops;
 
-/* Fill out->raw from out->der (strict) or out->der from out->raw. */
-int ks_sig_from_der(struct ks_sig *out, struct err *e);
-int ks_sig_from_raw(struct ks_sig *out, struct err *e);
+/* Fill out->raw from out->der (strict) or out->der from out->raw, at the
+ * width of the store's key. */
+int ks_sig_from_der(const struct keystore *ks, struct ks_sig *out, struct err *e);
+int ks_sig_from_raw(const struct keystore *ks, struct ks_sig *out, struct err *e);
 
 #endif

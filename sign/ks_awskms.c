@@ -41,6 +41,31 @@ static const char *jstr(json_object *o, const char *key)
 		       ? json_object_get_string(v) : NULL;
 }
 
+/* What AWS KMS calls each curve it has (it has no brainpool curves). */
+static const struct {
+	uint32_t algo;
+	const char *spec, *signing;
+} aws_curves[] = {
+	{ ECC_P256, "ECC_NIST_P256", "ECDSA_SHA_256" },
+	{ ECC_P384, "ECC_NIST_P384", "ECDSA_SHA_384" },
+};
+
+static int aws_curve(const char *spec)
+{
+	for (size_t i = 0; spec && i < sizeof aws_curves / sizeof aws_curves[0]; i++)
+		if (!strcmp(spec, aws_curves[i].spec))
+			return (int)i;
+	return -1;
+}
+
+static const char *aws_signing_algorithm(uint32_t algo)
+{
+	for (size_t i = 0; i < sizeof aws_curves / sizeof aws_curves[0]; i++)
+		if (aws_curves[i].algo == algo)
+			return aws_curves[i].signing;
+	return NULL;
+}
+
 static int has_algorithm(json_object *o, const char *alg)
 {
 	json_object *arr = NULL;
@@ -57,19 +82,23 @@ int awskms_key_answer(struct keystore *ks, json_object *r, struct err *e)
 {
 	const char *spec = jstr(r, "KeySpec"), *usage = jstr(r, "KeyUsage");
 	const char *pub = jstr(r, "PublicKey"), *arn = jstr(r, "KeyId");
-	if (!spec || strcmp(spec, "ECC_NIST_P256"))
-		return err_set(e, ERR_VERIFY, "%s: KeySpec is %s, the ROM needs ECC_NIST_P256", ks->uri,
-			       spec ? spec : "missing");
+	int c = aws_curve(spec);
+	if (c < 0)
+		return err_set(e, ERR_VERIFY,
+			       "%s: KeySpec is %s, the ROM needs ECC_NIST_P256 (or ECC_NIST_P384 for header 2.3); "
+			       "AWS KMS has no brainpool keys", ks->uri, spec ? spec : "missing");
 	if (!usage || strcmp(usage, "SIGN_VERIFY"))
 		return err_set(e, ERR_VERIFY, "%s: KeyUsage is %s, expected SIGN_VERIFY", ks->uri,
 			       usage ? usage : "missing");
-	if (!has_algorithm(r, "ECDSA_SHA_256"))
-		return err_set(e, ERR_VERIFY, "%s: SigningAlgorithms does not list ECDSA_SHA_256", ks->uri);
+	if (!has_algorithm(r, aws_curves[c].signing))
+		return err_set(e, ERR_VERIFY, "%s: SigningAlgorithms does not list %s", ks->uri,
+			       aws_curves[c].signing);
 	uint8_t der[512];
 	size_t len;
-	if (!pub || b64_decode(pub, der, sizeof der, &len) || pubkey_from_spki(der, len, &ks->pub, e))
-		return err_set(e, ERR_KEYSTORE, "%s: PublicKey is not a base64 P-256 SubjectPublicKeyInfo",
-			       ks->uri);
+	if (!pub || b64_decode(pub, der, sizeof der, &len) || pubkey_from_spki(der, len, &ks->pub, e) ||
+	    ks->pub.algo != aws_curves[c].algo)
+		return err_set(e, ERR_KEYSTORE, "%s: PublicKey is not a base64 %s SubjectPublicKeyInfo",
+			       ks->uri, ecc_algo_name(aws_curves[c].algo));
 	snprintf(ks->signer, sizeof ks->signer, "%s", arn ? arn : ks->uri);
 	ks->have_pub = 1;
 	return 0;
@@ -98,7 +127,7 @@ int awskms_sign_answer(struct keystore *ks, json_object *r, struct ks_sig *out, 
 	int rc = 0;
 	if (!sig || b64_decode(sig, out->der, sizeof out->der, &out->der_len))
 		rc = err_set(e, ERR_KEYSTORE, "%s: Sign answer has no base64 Signature", ks->uri);
-	if (!rc && (rc = ks_sig_from_der(out, e)))
+	if (!rc && (rc = ks_sig_from_der(ks, out, e)))
 		err_prefix(e, "%s: Sign answer", ks->uri);
 	if (!rc)
 		snprintf(out->signer, sizeof out->signer, "%s", arn ? arn : ks->signer);
@@ -113,17 +142,21 @@ static void *awskms_worker_open(struct keystore *ks, struct err *e)
 	return h;
 }
 
-static int awskms_sign(struct keystore *ks, void *w, const uint8_t digest[32], struct ks_sig *out,
-		       struct err *e)
+static int awskms_sign(struct keystore *ks, void *w, const uint8_t *digest, size_t dlen,
+		       struct ks_sig *out, struct err *e)
 {
 	struct awskms *a = ks->state;
-	char msg[64];
-	b64_encode(digest, 32, msg);
+	char msg[4 * ((ECC_DIGEST_MAX + 2) / 3) + 1];
+	const char *alg = aws_signing_algorithm(ks->pub.algo);
+	if (!alg || dlen != ecc_digest_len(ks->pub.algo) || dlen > ECC_DIGEST_MAX)
+		return err_set(e, ERR_INTERNAL, "%s: a %zu-byte digest for a %s key", ks->uri, dlen,
+			       ecc_algo_name(ks->pub.algo));
+	b64_encode(digest, dlen, msg);
 	json_object *body = json_object_new_object(), *r = NULL;
 	json_object_object_add(body, "KeyId", json_object_new_string(a->key_id));
 	json_object_object_add(body, "Message", json_object_new_string(msg));
 	json_object_object_add(body, "MessageType", json_object_new_string("DIGEST"));
-	json_object_object_add(body, "SigningAlgorithm", json_object_new_string("ECDSA_SHA_256"));
+	json_object_object_add(body, "SigningAlgorithm", json_object_new_string(alg));
 	int rc = kms_call(&a->client, w, "Sign", body, &r, e);
 	if (!rc)
 		rc = awskms_sign_answer(ks, r, out, e);

@@ -46,20 +46,20 @@ static void *file_worker_open(struct keystore *ks, struct err *e)
 	return ks->state; /* EVP_PKEY signing is thread-safe with a ctx per call */
 }
 
-static int file_sign(struct keystore *ks, void *w, const uint8_t digest[32], struct ks_sig *out,
-		     struct err *e)
+static int file_sign(struct keystore *ks, void *w, const uint8_t *digest, size_t dlen,
+		     struct ks_sig *out, struct err *e)
 {
 	EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(w, NULL);
 	size_t len = sizeof out->der;
 	int ok = ctx && EVP_PKEY_sign_init(ctx) > 0 &&
-		 EVP_PKEY_sign(ctx, out->der, &len, digest, 32) > 0;
+		 EVP_PKEY_sign(ctx, out->der, &len, digest, dlen) > 0;
 	EVP_PKEY_CTX_free(ctx);
 	ERR_clear_error();
 	if (!ok)
 		return err_set(e, ERR_KEYSTORE, "%s: signing failed", ks->uri);
 	out->der_len = len;
 	snprintf(out->signer, sizeof out->signer, "%s", ks->uri);
-	return ks_sig_from_der(out, e);
+	return ks_sig_from_der(ks, out, e);
 }
 
 static void file_worker_close(struct keystore *ks, void *w)

@@ -181,23 +181,33 @@ static void p11_worker_close(struct keystore *ks, void *arg)
 	free(w);
 }
 
-static const uint8_t oid_p256[] = { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07 };
-static const uint8_t oid_bp256t1[] = { 0x06, 0x09, 0x2b, 0x24, 0x03, 0x03, 0x02, 0x08, 0x01, 0x01, 0x08 };
+/* CKA_EC_PARAMS: the DER OID of each curve the ROM takes. */
+static const struct {
+	uint32_t algo;
+	uint8_t len;
+	uint8_t oid[11];
+} p11_curves[] = {
+	{ ECC_P256, 10, { 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07 } },
+	{ ECC_BRAINPOOL_P256T1, 11, { 0x06, 0x09, 0x2b, 0x24, 0x03, 0x03, 0x02, 0x08, 0x01, 0x01, 0x08 } },
+	{ ECC_P384, 7, { 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22 } },
+	{ ECC_BRAINPOOL_P384T1, 11, { 0x06, 0x09, 0x2b, 0x24, 0x03, 0x03, 0x02, 0x08, 0x01, 0x01, 0x0c } },
+};
 
 static int parse_point(const uint8_t *pt, CK_ULONG n, const uint8_t *params, CK_ULONG pn,
 		       struct pubkey *out)
 {
-	if (pn == sizeof oid_p256 && !memcmp(params, oid_p256, pn))
-		out->algo = ECC_P256;
-	else if (pn == sizeof oid_bp256t1 && !memcmp(params, oid_bp256t1, pn))
-		out->algo = ECC_BRAINPOOL_P256T1;
-	else
+	memset(out, 0, sizeof *out);
+	for (size_t i = 0; i < sizeof p11_curves / sizeof p11_curves[0]; i++)
+		if (pn == p11_curves[i].len && !memcmp(params, p11_curves[i].oid, pn))
+			out->algo = p11_curves[i].algo;
+	CK_ULONG xy = ecc_xy_len(out->algo);
+	if (!xy)
 		return -1;
-	if (n == 67 && pt[0] == 0x04 && pt[1] == 65) /* DER OCTET STRING */
+	if (n == xy + 3 && pt[0] == 0x04 && pt[1] == xy + 1) /* DER OCTET STRING */
 		pt += 2, n -= 2;
-	if (n != 65 || pt[0] != 0x04)
+	if (n != xy + 1 || pt[0] != 0x04)
 		return -1;
-	memcpy(out->xy, pt + 1, ECC_XY);
+	memcpy(out->xy, pt + 1, xy);
 	return 0;
 }
 
@@ -215,14 +225,15 @@ static int p11_public_key(struct keystore *ks, struct err *e)
 		rc = find_object(p, s, CKO_PUBLIC_KEY, &obj, ks->signer, e);
 	if (!rc && (p->f->C_GetAttributeValue(s, obj, t, 2) != CKR_OK ||
 		    parse_point(point, t[0].ulValueLen, params, t[1].ulValueLen, &ks->pub)))
-		rc = err_set(e, ERR_KEYSTORE, "%s: the key is not P-256 or brainpoolP256t1", ks->signer);
+		rc = err_set(e, ERR_KEYSTORE, "%s: the key is not P-256, brainpoolP256t1, P-384 or brainpoolP384t1",
+			     ks->signer);
 	p->f->C_CloseSession(s);
 	ks->have_pub = rc == 0;
 	return rc;
 }
 
-static int p11_sign(struct keystore *ks, void *arg, const uint8_t digest[32], struct ks_sig *out,
-		    struct err *e)
+static int p11_sign(struct keystore *ks, void *arg, const uint8_t *digest, size_t dlen,
+		    struct ks_sig *out, struct err *e)
 {
 	struct p11 *p = ks->state;
 	struct p11_worker *w = arg;
@@ -230,12 +241,12 @@ static int p11_sign(struct keystore *ks, void *arg, const uint8_t digest[32], st
 	CK_ULONG len = sizeof out->raw;
 	CK_RV rv = p->f->C_SignInit(w->session, &mech, w->key);
 	if (rv == CKR_OK)
-		rv = p->f->C_Sign(w->session, (CK_BYTE_PTR)digest, 32, out->raw, &len);
-	if (rv != CKR_OK || len != ECC_RAW_SIG)
+		rv = p->f->C_Sign(w->session, (CK_BYTE_PTR)digest, dlen, out->raw, &len);
+	if (rv != CKR_OK || len != ecc_sig_len(ks->pub.algo))
 		return err_set(e, ERR_KEYSTORE, "%s: C_Sign failed (CKR 0x%lx, %lu bytes)", ks->signer,
 			       (unsigned long)rv, (unsigned long)len);
 	snprintf(out->signer, sizeof out->signer, "%s", ks->signer);
-	return ks_sig_from_raw(out, e);
+	return ks_sig_from_raw(ks, out, e);
 }
 
 static void p11_close(struct keystore *ks)

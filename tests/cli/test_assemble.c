@@ -16,7 +16,7 @@ static struct kms_srv srv;
 static void start(void)
 {
 	dir = tmpdir_new();
-	kms_start_fixture_keys(&srv, dir, "k3");
+	kms_start_fixture_keys(&srv, dir, "k3 p384");
 }
 
 static void stop(void)
@@ -28,28 +28,37 @@ static void stop(void)
 struct flow {
 	char header[4];
 	char store[8]; /* file, kms, hsm */
+	char key[8];   /* fixture key: k3 (P-256), p384 */
+	char segs[24]; /* the spec's signed segments; END: the end of the image */
 };
 
+#define S10 "0x48 END"
+#define S22 "0x48 0x78 0x80 END"
+#define S23 "0x68 0x98 0xa0 END"
 static struct flow flows[] = {
-	{ "1.0", "file" }, { "2.0", "file" }, { "2.2", "file" },
-	{ "1.0", "kms" },  { "2.0", "kms" },  { "2.2", "kms" },
-	{ "1.0", "hsm" },  { "2.0", "hsm" },  { "2.2", "hsm" },
+	{ "1.0", "file", "k3", S10 }, { "2.0", "file", "k3", S10 }, { "2.2", "file", "k3", S22 },
+	{ "2.3", "file", "k3", S23 }, { "2.3", "file", "p384", S23 },
+	{ "1.0", "kms", "k3", S10 },  { "2.0", "kms", "k3", S10 },  { "2.2", "kms", "k3", S22 },
+	{ "2.3", "kms", "k3", S23 },  { "2.3", "kms", "p384", S23 },
+	{ "1.0", "hsm", "k3", S10 },  { "2.0", "hsm", "k3", S10 },  { "2.2", "hsm", "k3", S22 },
+	{ "2.3", "hsm", "k3", S23 },  { "2.3", "hsm", "p384", S23 },
 };
 
-static void hsm_key(char *uri, size_t n)
+static void hsm_key_of(const char *curve, char *uri, size_t n)
 {
 	struct run r = run_cmd(
 		"export SOFTHSM2_CONF=%s/softhsm2.conf; cd %s && mkdir -p tokens && "
 		"printf 'directories.tokendir = %s/tokens\\nobjectstore.backend = file\\nlog.level = ERROR\\n' > softhsm2.conf && "
 		"softhsm2-util --init-token --free --label t --pin 1111 --so-pin 2222 >/dev/null && "
 		"pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so --token-label t --login --pin 1111 "
-		"--keypairgen --key-type EC:prime256v1 --label k3 >/dev/null 2>&1 && echo 1111 > pin && "
+		"--keypairgen --key-type EC:%s --label k3 >/dev/null 2>&1 && echo 1111 > pin && "
 		"kms-sign-digest -q pubkey 'pkcs11:token=t;object=k3?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:%s/pin' -o k3.pub.pem",
-		dir, dir, dir, dir);
+		dir, dir, dir, curve, dir);
 	cr_assert_eq(r.code, 0, "%s", r.err);
 	run_free(&r);
 	snprintf(uri, n, "pkcs11:token=t;object=k3?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:%s/pin", dir);
 }
+
 
 ParameterizedTestParameters(flow, end_to_end_verifies_with_openssl_cli)
 {
@@ -58,33 +67,40 @@ ParameterizedTestParameters(flow, end_to_end_verifies_with_openssl_cli)
 
 ParameterizedTest(struct flow *f, flow, end_to_end_verifies_with_openssl_cli, .init = start, .fini = stop)
 {
-	char uri[512], keys[1024];
-	const char *pub = fixture("fixtures/keys/k3.pub.pem");
+	char uri[512], keys[1024], priv[512], pubf[512];
+	int p384 = !strcmp(f->key, "p384");
+	snprintf(pubf, sizeof pubf, "fixtures/keys/%s.pub.pem", f->key);
+	snprintf(priv, sizeof priv, "fixtures/keys/%s.pem", f->key);
+	const char *pub = fixture(pubf);
 	if (!strcmp(f->store, "file"))
-		snprintf(uri, sizeof uri, "file:%s", fixture("fixtures/keys/k3.pem"));
+		snprintf(uri, sizeof uri, "file:%s", fixture(priv));
 	else if (!strcmp(f->store, "kms"))
-		snprintf(uri, sizeof uri, "awskms:///alias/k3");
+		snprintf(uri, sizeof uri, "awskms:///alias/%s", f->key);
 	else {
-		hsm_key(uri, sizeof uri);
+		hsm_key_of(p384 ? "secp384r1" : "prime256v1", uri, sizeof uri);
 		pub = pjoin(dir, "k3.pub.pem");
 	}
-	int v1 = !strcmp(f->header, "1.0");
-	if (v1)
+	if (!strcmp(f->header, "1.0"))
 		snprintf(keys, sizeof keys, "--pubkey %s", pub);
+	else if (p384)
+		snprintf(keys, sizeof keys, "--pubkey %s --pubkey %s --pubkey %s --key-index 2",
+			 fixture("vectors/st-signed/keys_p384/pub0.pem"), fixture("vectors/st-signed/keys_p384/pub1.pem"), pub);
 	else
 		snprintf(keys, sizeof keys, "--pubkey %s --pubkey %s --pubkey %s --key-index 2",
 			 fixture("fixtures/keys/k0.pub.pem"), fixture("fixtures/keys/k1.pub.pem"), pub);
+	/* the signed bytes cut with dd at the spec's offsets, verified by the OpenSSL CLI */
 	struct run r = run_cmd(
 		"%s export SOFTHSM2_CONF=%s/softhsm2.conf; cd %s && head -c 70001 /dev/urandom > p && "
 		"stm32-prep -q --header %s --type fsbl --entry 0x2ffe0000 --image-version 4 %s --key-uri '%s' p -o img.prepared.stm32 -m m.yaml && "
 		"kms-sign-digest -q m.yaml -o s.yaml && stm32-assemble -q m.yaml s.yaml --out-dir out && "
 		"stm32-inspect --otp $(grep table_hash m.yaml | awk '{print $2}') out/img.stm32 > inspect.txt && "
 		"grep -q 'ROM verdict:       accepted' inspect.txt && "
-		"hs=%d && dd if=out/img.stm32 bs=1 skip=72 count=$((hs + 70001 - 72)) status=none > range.bin && "
+		"end=$(stat -c %%s out/img.stm32) && set -- $(echo '%s' | sed \"s/END/$end/\") && : > range.bin && "
+		"while [ $# -ge 2 ]; do dd if=out/img.stm32 bs=1 skip=$(($1)) count=$(($2 - $1)) status=none >> range.bin; shift 2; done && "
 		"grep signature_der s.yaml | awk '{print $2}' | base64 -d > sig.der && "
-		"openssl dgst -sha256 -verify %s -signature sig.der range.bin",
-		srv.env, dir, dir, f->header, keys, uri, v1 ? 0x100 : 0x200, pub);
-	cr_expect_eq(r.code, 0, "v%s via %s: %s%s", f->header, f->store, r.out, r.err);
+		"openssl dgst -%s -verify %s -signature sig.der range.bin",
+		srv.env, dir, dir, f->header, keys, uri, f->segs, p384 ? "sha384" : "sha256", pub);
+	cr_expect_eq(r.code, 0, "v%s via %s (%s): %s%s", f->header, f->store, f->key, r.out, r.err);
 	cr_expect(strstr(r.out, "Verified OK") != NULL, "%s", r.out);
 	run_free(&r);
 }
@@ -217,13 +233,26 @@ Test(tamper, every_failure_is_reported_and_keep_going_writes_the_good_ones, .ini
 
 /* ---- signatures as the ROM sees them, and --explain ---- */
 
+/* A prepared image of the SoC with two keys (index 1 signs), forged by the
+ * independent tests/tools/forge.py, then inspected. */
+static struct run forge_on(const char *soc, const char *what, const char *inspect_args)
+{
+	int p384 = !strcmp(soc, "stm32mp21");
+	const char *k0 = p384 ? "vectors/st-signed/keys_p384/pub0.pem" : "fixtures/keys/k0.pub.pem";
+	const char *k1 = p384 ? "vectors/st-signed/keys_p384/pub1.pem" : "fixtures/keys/k3.pub.pem";
+	const char *sk = p384 ? "vectors/st-signed/keys_p384/k1.pem" : "fixtures/keys/k3.pem";
+	char k0p[4096], k1p[4096];
+	snprintf(k0p, sizeof k0p, "%s", fixture(k0));
+	snprintf(k1p, sizeof k1p, "%s", fixture(k1));
+	return run_cmd("cd %s && head -c 20000 /dev/urandom > p && "
+		       "stm32-prep -q --soc %s --pubkey %s --pubkey %s --key-index 1 p -o o.stm32 && "
+		       "/usr/bin/python3 %s %s o.stm32 %s f.stm32 && stm32-inspect %s f.stm32",
+		       dir, soc, k0p, k1p, fixture("tools/forge.py"), what, fixture(sk), inspect_args);
+}
+
 static struct run forge(const char *what, const char *inspect_args)
 {
-	return run_cmd("cd %s && head -c 20000 /dev/urandom > p && "
-		       "stm32-prep -q --soc stm32mp23 --pubkey %s --pubkey %s --key-index 1 p -o o.stm32 && "
-		       "/usr/bin/python3 %s %s o.stm32 %s f.stm32 && stm32-inspect %s f.stm32",
-		       dir, fixture("fixtures/keys/k0.pub.pem"), fixture("fixtures/keys/k3.pub.pem"),
-		       fixture("tools/forge.py"), what, fixture("fixtures/keys/k3.pem"), inspect_args);
+	return forge_on("stm32mp23", what, inspect_args);
 }
 
 Test(rom, high_s_signature_is_accepted, .init = start, .fini = stop)
@@ -234,18 +263,47 @@ Test(rom, high_s_signature_is_accepted, .init = start, .fini = stop)
 	run_free(&r);
 }
 
+Test(rom, independently_forged_v23_p384_signature_is_accepted, .init = start, .fini = stop)
+{
+	struct run r = forge_on("stm32mp21", "correct", "");
+	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.out, "ECDSA P-384 over SHA-384 of [0x68, 0x98) + [0xa0, ") != NULL, "%s", r.out);
+	run_free(&r);
+}
+
+Test(rom, regression_v22_signed_over_0x48_to_the_end_is_rejected_and_explained, .init = start, .fini = stop)
+{
+	/* the first spec (and the code) hashed 0x78..0x7F: ST's ROM does not */
+	struct run r = forge("contiguous", "--explain");
+	cr_expect_eq(r.code, 1, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.out, "REJECTED at signature") != NULL, "%s", r.out);
+	cr_expect(strstr(r.out, "contiguous-range     MATCH") != NULL, "%s", r.out);
+	cr_expect(strstr(r.out, "the 8 bytes at 0x78..0x7f (non-authenticated payload length and hash) are not signed") != NULL,
+		  "%s", r.out);
+	run_free(&r);
+}
+
 struct wrong {
+	char soc[16];
 	char construction[16];
 	char match[32];
 	char advice[96];
 };
 
 static struct wrong wrongs[] = {
-	{ "eof", "hash-to-end-of-file", "bytes past image_length (e.g. alignment padding) were hashed" },
-	{ "double", "hash-of-hash", "hashed the digest again (AWS KMS MessageType=RAW" },
-	{ "header", "header-only", "only the header was hashed" },
-	{ "payload", "payload-only", "only the payload was hashed" },
-	{ "short-r", "short-r", "dropped a leading zero byte of r" },
+	{ "stm32mp23", "contiguous", "contiguous-range", "(non-authenticated payload length and hash) are not signed" },
+	{ "stm32mp23", "eof", "hash-to-end-of-file", "bytes past image_length (e.g. alignment padding) were hashed" },
+	{ "stm32mp23", "double", "hash-of-hash", "hashed the digest again (AWS KMS MessageType=RAW" },
+	{ "stm32mp23", "header", "header-only", "only the header was hashed" },
+	{ "stm32mp23", "payload", "payload-only", "only the payload was hashed" },
+	{ "stm32mp23", "offset0", "from-offset-0", "the hash started at offset 0" },
+	{ "stm32mp23", "short-r", "short-r", "dropped a leading zero byte of r" },
+	{ "stm32mp13", "contiguous", "", "" }, /* v2.0 is contiguous: correct there */
+	{ "stm32mp21", "contiguous", "contiguous-range", "the 8 bytes at 0x98..0x9f" },
+	{ "stm32mp21", "eof", "hash-to-end-of-file", "bytes past image_length" },
+	{ "stm32mp21", "double", "hash-of-hash", "hashed the digest again" },
+	{ "stm32mp21", "offset0", "from-offset-0", "the hash started at offset 0" },
+	{ "stm32mp21", "short-r", "short-r", "dropped a leading zero byte of r: each half must be left-padded to 48 bytes" },
 };
 
 ParameterizedTestParameters(explain, names_the_wrong_construction)
@@ -255,12 +313,17 @@ ParameterizedTestParameters(explain, names_the_wrong_construction)
 
 ParameterizedTest(struct wrong *w, explain, names_the_wrong_construction, .init = start, .fini = stop)
 {
-	struct run r = forge(w->construction, "--explain");
-	cr_expect_eq(r.code, 1, "%s: %s%s", w->construction, r.out, r.err);
+	struct run r = forge_on(w->soc, w->construction, "--explain");
+	if (!w->match[0]) {
+		cr_expect_eq(r.code, 0, "%s %s: %s%s", w->soc, w->construction, r.out, r.err);
+		run_free(&r);
+		return;
+	}
+	cr_expect_eq(r.code, 1, "%s %s: %s%s", w->soc, w->construction, r.out, r.err);
 	char line[64];
 	snprintf(line, sizeof line, "%-20s MATCH", w->match);
-	cr_expect(strstr(r.out, line) != NULL, "%s: no '%s' in\n%s", w->construction, line, r.out);
-	cr_expect(strstr(r.out, w->advice) != NULL, "%s: advice missing in\n%s", w->construction, r.out);
+	cr_expect(strstr(r.out, line) != NULL, "%s %s: no '%s' in\n%s", w->soc, w->construction, line, r.out);
+	cr_expect(strstr(r.out, w->advice) != NULL, "%s %s: advice missing in\n%s", w->soc, w->construction, r.out);
 	run_free(&r);
 }
 
@@ -270,6 +333,16 @@ Test(explain, public_case_reports_the_32_byte_alignment_padding, .init = start, 
 	cr_expect_eq(r.code, 1);
 	cr_expect(strstr(r.out, "\"matched\":\"hash-to-end-of-file\"") || strstr(r.out, "\"matched\": \"hash-to-end-of-file\""), "%s", r.out);
 	cr_expect(strstr(r.out, "bytes past image_length") != NULL, "%s", r.out);
+	run_free(&r);
+}
+
+Test(explain, an_all_zero_signature_is_a_prepared_file_that_was_flashed, .init = start, .fini = stop)
+{
+	struct run r = run_cmd("cd %s && head -c 2000 /dev/urandom > p && "
+			       "stm32-prep -q --soc stm32mp25 --pubkey %s p -o o.stm32 && stm32-inspect --explain o.stm32",
+			       dir, fixture("fixtures/keys/k0.pub.pem"));
+	cr_expect_eq(r.code, 1, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.out, "unsigned: the signature field is all zero. A prepared file was flashed") != NULL, "%s", r.out);
 	run_free(&r);
 }
 

@@ -63,10 +63,11 @@ Test(prep, v22_eight_keys_index_5_digest_matches_dd_and_sha256sum, .init = setup
 		"test \"$(xxd -s 0x84 -l 4 -p out.stm32)\" = 54010000 && "
 		"test \"$(xxd -s 0x1d4 -l 8 -p out.stm32)\" = 5354ffff2c000000 && "
 		"test \"$(xxd -s 4 -l 64 -p out.stm32 | tr -d '\\n' | tr -d 0)\" = '' && "
-		"want=$(dd if=out.stm32 bs=1 skip=72 count=$((0x200 + 100000 - 72)) status=none | sha256sum | cut -c1-64) && "
+		"want=$({ dd if=out.stm32 bs=1 skip=$((0x48)) count=$((0x78 - 0x48)) status=none; "
+		"dd if=out.stm32 bs=1 skip=$((0x80)) count=$((0x200 + 100000 - 0x80)) status=none; } | sha256sum | cut -c1-64) && "
 		"grep -q \"digest: $want\" manifest.yaml && "
 		"grep -q \"file_sha256: $(sha256sum out.stm32 | cut -c1-64)\" manifest.yaml && "
-		"grep -q 'signed_range: \\[0x48, 0x188a0\\]' manifest.yaml && grep -q 'index: 5' manifest.yaml",
+		"grep -q 'signed: \\[\\[0x48, 0x78\\], \\[0x80, 0x188a0\\]\\]' manifest.yaml && grep -q 'index: 5' manifest.yaml",
 		dir, dir, EIGHT_ARGS);
 	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
 	run_free(&r);
@@ -83,7 +84,7 @@ Test(prep, table_hash_matches_openssl_cli_computation, .init = setup, .fini = te
 		"want=$(openssl dgst -sha256 -binary table.bin | xxd -p -c 64) && "
 		"stm32-prep keys --header 2.2 " EIGHT_KEYS " -o th.bin > keys.txt 2>notes.txt && "
 		"test \"$(xxd -p -c 64 th.bin)\" = \"$want\" && grep -q \"$want\" keys.txt && "
-		"grep -q 'OTP words 144-151' keys.txt && grep -q 'fuse prog -y 0 144 0x' keys.txt && "
+		"grep -q 'stm32mp25: OTP 144-151' keys.txt && grep -q 'fuse prog -y 0 144 0x' keys.txt && "
 		"grep -q 'NOT table entries' notes.txt",
 		dir, getenv("STM32_TESTS"), EIGHT_ARGS);
 	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);

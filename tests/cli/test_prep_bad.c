@@ -10,7 +10,7 @@
 
 struct bad {
 	char name[64];
-	char setup[400];  /* shell, run in the test directory; $G golden v2.2, $V golden v1.0, $K keys */
+	char setup[520];  /* shell, run in the test directory; $G golden v2.2, $V golden v1.0, $K keys */
 	char cmd[400];    /* the tool and its arguments */
 	int code;
 	char msg[160];    /* a fragment the message must contain */
@@ -45,8 +45,8 @@ static struct bad cases[] = {
 	{ "flags_disagree_with_extensions", POKE("0x64", "\\001"), "stm32-inspect in.stm32", 3,
 	  "extension flags at 0x64 are 0x80000001 but the extensions present are padding" },
 	{ "v1_padding_not_zero", "cp $V in.stm32 && chmod u+w in.stm32 && printf '\\001' | dd of=in.stm32 bs=1 seek=$((0xc0)) conv=notrunc status=none",
-	  "stm32-inspect in.stm32", 3, "padding byte at 0xc0 is 0x01" },
-	{ "encrypted_fsbl_input_is_refused", POKE("0x64", "\\002\\000\\000\\200") " && printf 'ST\\000\\001\\040\\000\\000\\000' | dd of=in.stm32 bs=1 seek=$((0x80)) conv=notrunc status=none && printf 'ST\\377\\377\\140\\001' | dd of=in.stm32 bs=1 seek=$((0xa0)) conv=notrunc status=none",
+	  "stm32-inspect in.stm32", 3, "reserved byte at 0xc0 is 0x01, expected 0" },
+	{ "encrypted_fsbl_input_is_refused", POKE("0x64", "\\002\\000\\000\\200") " && printf 'ST\\000\\001\\040\\000\\000\\000' | dd of=in.stm32 bs=1 seek=$((0x80)) conv=notrunc status=none && printf '\\200' | dd of=in.stm32 bs=1 seek=$((0x88)) conv=notrunc status=none && printf 'ST\\377\\377\\140\\001' | dd of=in.stm32 bs=1 seek=$((0xa0)) conv=notrunc status=none",
 	  "stm32-prep in.stm32 -o out.stm32", 3, "encrypted FSBL" },
 	{ "signed_input_is_refused", POKE("0x10", "\\001"), "stm32-prep in.stm32 -o out.stm32", 3, "already signed" },
 	{ "raw_payload_needs_a_header_version", "head -c 64 /dev/urandom > p.bin", "stm32-prep p.bin -o out.stm32", 2,
@@ -54,8 +54,10 @@ static struct bad cases[] = {
 	{ "missing_input_file", "true", P22 "nothing.bin -o out.stm32", 4, "nothing.bin: cannot open" },
 	{ "public_key_not_on_the_curve", "head -c 64 /dev/urandom > p.bin", P22 "--pubkey $K/offcurve.pub.pem p.bin -o out.stm32", 3,
 	  "offcurve.pub.pem: not a PEM or DER EC public key (or its point is not on its curve)" },
-	{ "public_key_of_another_curve", "head -c 64 /dev/urandom > p.bin", P22 "--pubkey $K/p384.pub.pem p.bin -o out.stm32", 3,
-	  "p384.pub.pem: key is on curve secp384r1" },
+	{ "p384_key_in_a_v22_table", "head -c 64 /dev/urandom > p.bin", P22 "--pubkey $K/p384.pub.pem p.bin -o out.stm32", 2,
+	  "header 2.2 does not take P-384 keys (it takes P-256, brainpoolP256t1)" },
+	{ "public_key_of_a_curve_no_rom_knows", "openssl ecparam -name secp521r1 -genkey -noout 2>/dev/null | openssl pkey -pubout > p521.pem && head -c 64 /dev/urandom > p.bin",
+	  "stm32-prep --header 2.3 --pubkey p521.pem p.bin -o out.stm32", 3, "p521.pem: key is on curve secp521r1" },
 	{ "more_than_eight_keys", "head -c 64 /dev/urandom > p.bin", P22 KEYS8 "--pubkey $K/k0.pub.pem p.bin -o out.stm32", 2,
 	  "more than 8 --pubkey" },
 	{ "key_index_out_of_range", "head -c 64 /dev/urandom > p.bin", P22 "--pubkey $K/k0.pub.pem --pubkey $K/k1.pub.pem --key-index 2 p.bin -o out.stm32", 2,
@@ -64,8 +66,14 @@ static struct bad cases[] = {
 	  "header 1.0 takes exactly 1 public key, got 2" },
 	{ "mixed_curves_in_one_table", "head -c 64 /dev/urandom > p.bin", P22 "--pubkey $K/k0.pub.pem --pubkey $K/bp0.pub.pem p.bin -o out.stm32", 2,
 	  "public key 1 is brainpoolP256t1 but key 0 is P-256" },
-	{ "unknown_header_option_value", "head -c 64 /dev/urandom > p.bin", "stm32-prep --header 2.1 p.bin -o out.stm32", 2,
-	  "--header '2.1' is not 1.0, 2.0 or 2.2" },
+	{ "unknown_header_option_value", "head -c 64 /dev/urandom > p.bin", "stm32-prep --header 2.4 p.bin -o out.stm32", 2,
+	  "--header '2.4' is not 1.0, 2.0, 2.2 or 2.3" },
+	{ "header_2_1_is_refused_by_name", "head -c 64 /dev/urandom > p.bin", "stm32-prep --header 2.1 p.bin -o out.stm32", 2,
+	  "header 2.1 (STM32N6 rev Z engineering samples) is not supported: use 2.3" },
+	{ "header_2_1_image_is_refused_by_name", "true", "stm32-inspect $STM32_TESTS/vectors/st-signed/out/v21_p256.stm32", 3,
+	  "header 2.1 (STM32N6 rev Z engineering samples) is not supported" },
+	{ "payload_offset_inside_the_header", "head -c 64 /dev/urandom > p.bin", "stm32-prep --header 2.3 --payload-offset 0x100 p.bin -o out.stm32", 2,
+	  "p.bin: payload offset 0x100 is inside the 0x240-byte header" },
 	{ "address_that_is_not_a_number", "head -c 64 /dev/urandom > p.bin", P22 "--load 0x1g p.bin -o out.stm32", 2,
 	  "--load '0x1g' is not a number" },
 	{ "address_wider_than_32_bits", "head -c 64 /dev/urandom > p.bin", P22 "--entry 0x100000000 p.bin -o out.stm32", 2,

@@ -12,18 +12,18 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	uint8_t raw[ECC_RAW_SIG], der[ECC_DER_SIG_MAX];
+	uint8_t raw[ECC_RAW_SIG_MAX], der[ECC_DER_SIG_MAX];
 	size_t len;
 	struct err e;
-	if (!sig_der_to_raw(data, size, raw, &e)) {
+	if (!sig_der_to_raw(data, size, ECC_P256, raw, &e)) {
 		/* what converts must convert back to the same DER */
-		if (!sig_raw_to_der(raw, der, sizeof der, &len, &e) && (len != size || memcmp(der, data, size)))
+		if (!sig_raw_to_der(raw, ECC_P256, der, sizeof der, &len, &e) && (len != size || memcmp(der, data, size)))
 			abort();
 	}
 	char *text = fuzz_cstr(data, size);
 	if (!text)
 		return 0;
-	sig_parse_any(text, raw, &e);
+	sig_parse_any(text, ECC_P256, raw, &e);
 	free(text);
 	return 0;
 }

@@ -320,27 +320,29 @@ class Handler(BaseHTTPRequestHandler):
         arn, priv = key
         spki = priv.public_key().public_bytes(serialization.Encoding.DER,
                                               serialization.PublicFormat.SubjectPublicKeyInfo)
-        spec = self.server.state.faults.get("key_spec", "ECC_NIST_P256")
+        spec, alg, _ = CURVES[priv.curve.name]
+        spec = self.server.state.faults.get("key_spec", spec)
         self.answer(200, {"KeyId": arn, "PublicKey": base64.b64encode(spki).decode(),
                           "KeySpec": spec, "CustomerMasterKeySpec": spec,
-                          "KeyUsage": "SIGN_VERIFY", "SigningAlgorithms": ["ECDSA_SHA_256"]})
+                          "KeyUsage": "SIGN_VERIFY", "SigningAlgorithms": [alg]})
 
     def sign(self, key, req):
         st = self.server.state
         arn, priv = key
-        if req.get("SigningAlgorithm") != "ECDSA_SHA_256":
+        _, alg, h = CURVES[priv.curve.name]
+        if req.get("SigningAlgorithm") != alg:
             self.error(400, "InvalidKeyUsageException", "unsupported SigningAlgorithm")
             return
         message = base64.b64decode(req.get("Message", ""))
         kind = req.get("MessageType", "RAW")
         if kind == "DIGEST":
-            if len(message) != 32:
-                self.error(400, "ValidationException", "Digest is invalid length for algorithm ECDSA_SHA_256.")
+            if len(message) != h.digest_size:
+                self.error(400, "ValidationException", "Digest is invalid length for algorithm %s." % alg)
                 return
             digest = message
         else:
             st.count("raw_sign")
-            digest = hashlib.sha256(message).digest()
+            digest = hashlib.new(h.name, message).digest()
         if st.faults.get("wrong_key"):
             priv = st.other
         der = self.make_signature(priv, digest)
@@ -349,21 +351,30 @@ class Handler(BaseHTTPRequestHandler):
             d = digest.hex()
             st.stats["sign_per_digest"][d] = st.stats["sign_per_digest"].get(d, 0) + 1
         self.answer(200, {"KeyId": arn, "Signature": base64.b64encode(der).decode(),
-                          "SigningAlgorithm": "ECDSA_SHA_256"})
+                          "SigningAlgorithm": alg})
 
     def make_signature(self, priv, digest):
         st = self.server.state
         want = st.faults.get("short_rs")
         force = want and (st.chance("short_share") if "short_share" in st.faults else True)
+        h = CURVES[priv.curve.name][2]
+        bits = priv.curve.key_size
         while True:
-            der = priv.sign(digest, ec.ECDSA(utils.Prehashed(hashes.SHA256())))
+            der = priv.sign(digest, ec.ECDSA(utils.Prehashed(h)))
             if not force:
                 return der
             r, s = utils.decode_dss_signature(der)
-            short_r, short_s = r < 2 ** 248, s < 2 ** 248
+            short_r, short_s = r < 2 ** (bits - 8), s < 2 ** (bits - 8)
             if (want == "r" and short_r) or (want == "s" and short_s) or \
                (want == "both" and (short_r or short_s)):
                 return der
+
+
+# What KMS calls each curve it has, and the digest it signs (no brainpool in KMS).
+CURVES = {
+    "secp256r1": ("ECC_NIST_P256", "ECDSA_SHA_256", hashes.SHA256()),
+    "secp384r1": ("ECC_NIST_P384", "ECDSA_SHA_384", hashes.SHA384()),
+}
 
 
 class Server(ThreadingHTTPServer):

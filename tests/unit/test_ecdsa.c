@@ -35,14 +35,14 @@ Test(ecdsa, ten_thousand_signatures_with_forced_short_r_or_s_all_verify_after_co
 	EVP_PKEY *pk = gen(&pub);
 	int short_seen = 0;
 	for (int i = 0; i < 10000; i++) {
-		uint8_t d[32], der[ECC_DER_SIG_MAX], raw[ECC_RAW_SIG];
+		uint8_t d[32], der[ECC_DER_SIG_MAX], raw[ECC_RAW_SIG_MAX];
 		RAND_bytes(d, 32);
 		size_t len = sign_der(pk, d, der);
-		cr_assert_eq(sig_der_to_raw(der, len, raw, NULL), 0, "signature %d", i);
+		cr_assert_eq(sig_der_to_raw(der, len, ECC_P256, raw, NULL), 0, "signature %d", i);
 		/* every 50th: sign again until r or s needs left-padding */
 		while (i % 50 == 0 && raw[0] != 0 && raw[32] != 0) {
 			len = sign_der(pk, d, der);
-			cr_assert_eq(sig_der_to_raw(der, len, raw, NULL), 0, "signature %d", i);
+			cr_assert_eq(sig_der_to_raw(der, len, ECC_P256, raw, NULL), 0, "signature %d", i);
 		}
 		if (raw[0] == 0 || raw[32] == 0)
 			short_seen++;
@@ -58,8 +58,8 @@ Test(ecdsa, raw_to_der_to_raw_round_trips_with_leading_zeros)
 	size_t len;
 	raw[31] = 5;                    /* r = 5 */
 	raw[33] = 0x80, raw[63] = 1;    /* s needs a sign byte */
-	cr_assert_eq(sig_raw_to_der(raw, der, sizeof der, &len, NULL), 0);
-	cr_assert_eq(sig_der_to_raw(der, len, back, NULL), 0);
+	cr_assert_eq(sig_raw_to_der(raw, ECC_P256, der, sizeof der, &len, NULL), 0);
+	cr_assert_eq(sig_der_to_raw(der, len, ECC_P256, back, NULL), 0);
 	cr_expect_eq(memcmp(raw, back, 64), 0);
 }
 
@@ -95,7 +95,7 @@ ParameterizedTest(struct bad_der *c, der, is_rejected)
 	size_t len;
 	cr_assert_eq(hex_decode(c->hex, der, sizeof der, &len), 0);
 	struct err e = { 0 };
-	cr_expect_neq(sig_der_to_raw(der, len, raw, &e), 0, "%s accepted", c->name);
+	cr_expect_neq(sig_der_to_raw(der, len, ECC_P256, raw, &e), 0, "%s accepted", c->name);
 	cr_expect(strstr(e.msg, c->msg) != NULL, "%s: %s", c->name, e.msg);
 }
 
@@ -105,19 +105,19 @@ Test(sig_parse_any, accepts_hex_and_base64_of_der_and_raw)
 	EVP_PKEY *pk = gen(&pub);
 	uint8_t d[32] = { 1 }, der[ECC_DER_SIG_MAX], raw[64], got[64];
 	size_t len = sign_der(pk, d, der);
-	cr_assert_eq(sig_der_to_raw(der, len, raw, NULL), 0);
+	cr_assert_eq(sig_der_to_raw(der, len, ECC_P256, raw, NULL), 0);
 	char hex[200], b64[200];
 	hex_encode(der, len, hex);
-	cr_expect_eq(sig_parse_any(hex, got, NULL), 0);
+	cr_expect_eq(sig_parse_any(hex, ECC_P256, got, NULL), 0);
 	cr_expect_eq(memcmp(got, raw, 64), 0, "hex DER");
 	b64_encode(der, len, b64);
-	cr_expect_eq(sig_parse_any(b64, got, NULL), 0);
+	cr_expect_eq(sig_parse_any(b64, ECC_P256, got, NULL), 0);
 	cr_expect_eq(memcmp(got, raw, 64), 0, "base64 DER");
 	hex_encode(raw, 64, hex);
-	cr_expect_eq(sig_parse_any(hex, got, NULL), 0);
+	cr_expect_eq(sig_parse_any(hex, ECC_P256, got, NULL), 0);
 	cr_expect_eq(memcmp(got, raw, 64), 0, "hex raw");
 	b64_encode(raw, 64, b64);
-	cr_expect_eq(sig_parse_any(b64, got, NULL), 0);
+	cr_expect_eq(sig_parse_any(b64, ECC_P256, got, NULL), 0);
 	cr_expect_eq(memcmp(got, raw, 64), 0, "base64 raw");
 	EVP_PKEY_free(pk);
 }

@@ -1,6 +1,7 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "manifest/manifest.h"
@@ -14,17 +15,67 @@
 	"\n  algorithm: ecdsa-p256-sha256\n  key:\n    uri: awskms:///alias/k\n    index: 0\n    public_key: " XY \
 	"\n    table_hash: " H64 "\n" extra
 
+#define H96 H64 "00112233445566778899aabbccddeeff"
+#define IMAGE2(hdr, segs, alg, dig, digest, xy) "format: stm32-sign-manifest/2\nrelease: r\nimages:\n- id: a\n  file: a.stm32\n  file_sha256: " H64 \
+	"\n  header: \"" hdr "\"\n  binary_type: 0x10\n  image_version: 1\n  load: 0x0e002600\n  entry: 0x0e003000\n  signed: " segs \
+	"\n  digest_algorithm: " dig "\n  digest: " digest "\n  algorithm: " alg "\n  key:\n    uri: awskms:///alias/k\n    index: 0\n    public_key: " xy \
+	"\n    table_hash: " H64 "\n"
+
+static struct mf_image sample(const char *header, uint32_t algo)
+{
+	struct mf_image im = { .id = "fsbl-a", .file = "fsbl-a.prepared.stm32", .binary_type = 0x10,
+			       .image_version = 3, .has_addresses = 1, .load = 0x0e002600,
+			       .entry = 0x0e003000, .nsegs = 2, .key_uri = "awskms:///alias/k5",
+			       .key_index = 5 };
+	snprintf(im.header, sizeof im.header, "%s", header);
+	im.segs[0] = (struct mf_seg){ 0x48, 0x78 };
+	im.segs[1] = (struct mf_seg){ 0x80, 0x3a5f0 };
+	im.key.algo = algo;
+	memset(im.digest, 0xab, ecc_digest_len(algo));
+	memset(im.file_sha256, 0xcd, 32);
+	memset(im.table_hash, 0xef, 32);
+	memset(im.key.xy, 0x42, ecc_xy_len(algo));
+	return im;
+}
+
+Test(manifest, write_then_read_gives_back_every_field_of_a_p384_image)
+{
+	struct manifest m, back;
+	struct mf_image im = sample("2.3", ECC_P384);
+	manifest_init(&m);
+	cr_assert_eq(manifest_add(&m, &im, NULL), 0);
+	const char *dir = tmpdir_new();
+	struct err e = { 0 };
+	cr_assert_eq(manifest_write(&m, pjoin(dir, "m.yaml"), &e), 0, "%s", e.msg);
+	cr_assert_eq(manifest_read(pjoin(dir, "m.yaml"), &back, &e), 0, "%s", e.msg);
+	cr_expect_eq(memcmp(&back.images[0], &im, sizeof im), 0);
+	size_t len;
+	char *text = (char *)read_file(pjoin(dir, "m.yaml"), &len);
+	cr_expect(strstr(text, "signed: [[0x48, 0x78], [0x80, 0x3a5f0]]") != NULL, "%s", text);
+	cr_expect(strstr(text, "digest_algorithm: sha384") != NULL, "%s", text);
+	free(text);
+	manifest_free(&m);
+	manifest_free(&back);
+	tmpdir_rm(dir);
+}
+
+Test(manifest, a_format_1_manifest_still_reads_as_one_segment)
+{
+	struct manifest m;
+	struct err e = { 0 };
+	const char *doc = IMAGE("");
+	cr_assert_eq(manifest_parse((const uint8_t *)doc, strlen(doc), "m.yaml", &m, &e), 0, "%s", e.msg);
+	cr_expect_eq(m.images[0].nsegs, 1);
+	cr_expect_eq(m.images[0].segs[0].start, 0x48);
+	cr_expect_eq(m.images[0].segs[0].end, 0x300);
+	cr_expect_eq(m.images[0].has_addresses, 0);
+	manifest_free(&m);
+}
+
 Test(manifest, write_then_read_gives_back_every_field)
 {
 	struct manifest m, back;
-	struct mf_image im = { .id = "fsbl-a", .file = "fsbl-a.prepared.stm32", .header = "2.2",
-			       .binary_type = 0x10, .image_version = 3, .range_start = 0x48,
-			       .range_end = 0x3a5f0, .key_uri = "awskms:///alias/k5", .key_index = 5 };
-	memset(im.digest, 0xab, 32);
-	memset(im.file_sha256, 0xcd, 32);
-	memset(im.table_hash, 0xef, 32);
-	im.key.algo = ECC_P256;
-	memset(im.key.xy, 0x42, 64);
+	struct mf_image im = sample("2.2", ECC_P256);
 	manifest_init(&m);
 	snprintf(m.release, sizeof m.release, "2026.11-rc1 \"quoted\": yes");
 	cr_assert_eq(manifest_add(&m, &im, NULL), 0);
@@ -50,13 +101,19 @@ static struct bad_doc bad_docs[] = {
 	{ "valid_document_reads", IMAGE(""), "" },
 	{ "unknown_field", IMAGE("  colour: red\n"), "image a: line 18: unknown field 'colour'" },
 	{ "duplicate_key", IMAGE("  digest: " H64 "\n"), "duplicate key 'digest'" },
-	{ "short_digest", "format: stm32-sign-manifest/1\nimages:\n- id: a\n  file: a\n  file_sha256: " H64 "\n  header: \"2.2\"\n  binary_type: 0\n  image_version: 0\n  signed_range: [0x48, 0x300]\n  digest: 0011\n", "image a: line 10: 'digest' must be 64 hex digits" },
+	{ "short_digest", "format: stm32-sign-manifest/1\nimages:\n- id: a\n  file: a\n  file_sha256: " H64 "\n  header: \"2.2\"\n  binary_type: 0\n  image_version: 0\n  signed_range: [0x48, 0x300]\n  algorithm: ecdsa-p256-sha256\n  digest: 0011\n", "image a: line 11: 'digest' must be 64 hex digits" },
 	{ "non_hex_digest", "format: stm32-sign-manifest/1\nimages:\n- id: a\n  file: a\n  file_sha256: zz112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n", "'file_sha256' must be 64 hex digits" },
 	{ "missing_field", "format: stm32-sign-manifest/1\nimages:\n- id: a\n", "image a: missing field 'file'" },
 	{ "wrong_type", "format: stm32-sign-manifest/1\nimages: {a: 1}\n", "'images' must be a list" },
 	{ "alias", "format: stm32-sign-manifest/1\nx: &a [1]\nimages: *a\n", "anchors are not accepted" },
 	{ "bad_id", "format: stm32-sign-manifest/1\nimages:\n- id: ../x\n", "id '../x' must be" },
-	{ "another_format", "format: stm32-sign-manifest/2\nimages: []\n", "format 'stm32-sign-manifest/2' is not" },
+	{ "another_format", "format: stm32-sign-manifest/3\nimages: []\n", "format 'stm32-sign-manifest/3' is not" },
+	{ "valid_format_2_p384", IMAGE2("2.3", "[[0x68, 0x98], [0xa0, 0x1440]]", "ecdsa-p384-sha384", "sha384", H96, H96 H96), "" },
+	{ "digest_algorithm_that_does_not_go_with_the_curve", IMAGE2("2.3", "[[0x68, 0x98], [0xa0, 0x1440]]", "ecdsa-p384-sha384", "sha256", H96, H96 H96), "digest_algorithm 'sha256' does not go with ecdsa-p384-sha384" },
+	{ "p384_digest_of_32_bytes", IMAGE2("2.3", "[[0x68, 0x98], [0xa0, 0x1440]]", "ecdsa-p384-sha384", "sha384", H64, H96 H96), "'digest' must be 96 hex digits" },
+	{ "overlapping_segments", IMAGE2("2.2", "[[0x48, 0x80], [0x78, 0x1440]]", "ecdsa-p256-sha256", "sha256", H64, XY), "signed segments overlap or are out of order" },
+	{ "empty_segment", IMAGE2("2.2", "[[0x48, 0x48]]", "ecdsa-p256-sha256", "sha256", H64, XY), "is empty" },
+	{ "unknown_header", IMAGE2("2.1", "[[0x48, 0x1440]]", "ecdsa-p256-sha256", "sha256", H64, XY), "header '2.1' is not 1.0, 2.0, 2.2 or 2.3" },
 	{ "not_yaml", "format: [\n", "YAML error" },
 	{ "two_documents", "format: stm32-sign-manifest/1\nimages: []\n---\nformat: x\n", "more than one YAML document" },
 	{ "deep_nesting", "a: [[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]\n", "nested deeper than 16" },
