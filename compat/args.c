@@ -17,7 +17,7 @@ struct opt {
 };
 
 enum { O_BIN, O_OUT, O_PUBK, O_PRVK, O_PWD, O_TYPE, O_IV, O_LA, O_EP, O_OF, O_HV, O_NK, O_SILENT,
-       O_DUMP, O_HELP, O_VERSION };
+       O_DUMP, O_HELP, O_VERSION, O_ALGO };
 
 static const struct opt opts[] = {
 	{ { "-bin", "--binary-image", "-in" }, ONE, O_BIN },
@@ -31,6 +31,7 @@ static const struct opt opts[] = {
 	{ { "-ep", "--entry-point", NULL }, ONE, O_EP },
 	{ { "-of", "--option-flags", NULL }, ONE, O_OF },
 	{ { "-hv", "--header-version", NULL }, ONE, O_HV },
+	{ { "-a", "--algorithm", NULL }, ONE, O_ALGO },
 	{ { "-nk", "--no-keys", NULL }, FLAG, O_NK },
 	{ { "-s", "--silent", NULL }, FLAG, O_SILENT },
 	{ { "-dump", "--dump-header", NULL }, ONE, O_DUMP },
@@ -45,18 +46,23 @@ static const char usage_text[] =
 	"code as stm32-prep | kms-sign-digest | stm32-assemble. -prvk also takes a key\n"
 	"URI (awskms:///alias/..., pkcs11:..., file:...), so a recipe keeps its shape and\n"
 	"the key stays in KMS or the HSM. Options it does not support are refused.\n"
+	"As ST's tool: the payload is zero-padded to a multiple of 32 (counted in the\n"
+	"image length), header 2.3 puts it at 0x400, a v2.x table takes 8 keys, and the\n"
+	"table index is where the signing key's public key is in the -pubk list.\n"
 	"\n"
 	"  -bin, --binary-image, -in FILE   payload or unsigned .stm32\n"
 	"  -o, --output FILE                output (default: NAME_Signed.stm32)\n"
 	"  -pubk, --public-key FILE...      1 (v1.0) to 8 public keys, in table order\n"
 	"  -prvk, --private-key KEY         key URI, or a PEM private key file\n"
 	"  -pwd, --password PASS            password of an encrypted PEM private key\n"
-	"  -t, --type T                     fsbl|ssbl|optee|m33|NUMBER\n"
+	"  -t, --type T                     fsbl|ssbl|teeh|teed|teex|copro|NUMBER\n"
 	"  -iv, --image-version N           anti-rollback version\n"
 	"  -la, --load-address ADDR         load address\n"
 	"  -ep, --entry-point ADDR          entry point\n"
 	"  -of, --option-flags FLAGS        checked against the flags the header gets\n"
-	"  -hv, --header-version V          1, 2, 2.0 or 2.2\n"
+	"  -hv, --header-version V          1, 2, 2.0, 2.2 or 2.3 (2.1 is refused)\n"
+	"  -a, --algorithm N                1 P-256, 2 brainpoolP256t1, 3 P-384, 4 brainpoolP384t1:\n"
+	"                                   checked against the signing key\n"
 	"  -nk, --no-keys                   header only, unsigned\n"
 	"  -s, --silent                     no output but errors\n"
 	"  -dump, --dump-header FILE        print a header (after signing, when signing)\n"
@@ -134,6 +140,10 @@ static int apply(struct compat_opts *o, int id, const char *v)
 	case O_EP: return number(v, "--entry-point", &s->entry, &s->has_entry);
 	case O_OF: return number(v, "--option-flags", &o->flags, &o->has_flags);
 	case O_HV: return header_version(o, v);
+	case O_ALGO:
+		if (number(v, "--algorithm", &o->algo, &o->has_algo))
+			return ERR_USAGE;
+		return ecc_algo_name(o->algo) ? 0 : fail("--algorithm %s is not 1, 2, 3 or 4", v);
 	case O_NK: o->no_keys = 1; return 0;
 	case O_SILENT: o->silent = 1; return 0;
 	case O_DUMP: o->dump = v; return 0;

@@ -14,6 +14,8 @@ struct compat_opts {
 	const char *dump;          /* file to dump after (or without) signing */
 	int has_flags;
 	uint32_t flags;
+	int has_algo;
+	uint32_t algo;             /* -a: checked against the signing key */
 	int no_keys, silent;
 	struct sign_config cfg;
 };

@@ -143,6 +143,9 @@ static int run_signed(struct compat_opts *o, struct err *e)
 	int rc = keystore_open(&s.ks, uri, &o->cfg, e);
 	if (!rc)
 		rc = s.ks.ops->public_key(&s.ks, e);
+	if (!rc && o->has_algo && o->algo != s.ks.pub.algo)
+		rc = err_set(e, ERR_USAGE, "--algorithm %u (%s), but the private key is %s", o->algo,
+			     ecc_algo_name(o->algo), ecc_algo_name(s.ks.pub.algo));
 	if (!rc)
 		rc = key_index(o, &s.ks, &o->spec.key_index, e);
 	uri_redact(uri, o->spec.key_uri, sizeof o->spec.key_uri);
@@ -156,6 +159,14 @@ static int run_signed(struct compat_opts *o, struct err *e)
 	return rc;
 }
 
+/* ST's tool refuses a v2.x table of other than 8 keys; so do we. */
+static int usage_keys(const struct stm32_layout *l, uint32_t n)
+{
+	fprintf(stderr, "stm32-sign-compat: header %s needs %u public keys (-pubk), got %u: ST's signing "
+			"tool always writes a full table\n", l->name, l->max_keys, n);
+	return ERR_USAGE;
+}
+
 int compat_run(struct compat_opts *o)
 {
 	struct err e = { 0 };
@@ -164,6 +175,10 @@ int compat_run(struct compat_opts *o)
 		return o->dump ? compat_dump(o->dump) : ERR_USAGE;
 	default_output(o, outbuf, sizeof outbuf);
 	snprintf(o->spec.id, sizeof o->spec.id, "image");
+	o->spec.align = 32; /* ST's tool, every version: counted in image_length */
+	const struct stm32_layout *l = o->spec.layout;
+	if (!o->no_keys && l && l->max_keys > 1 && o->keyset.n && o->keyset.n != l->max_keys)
+		return usage_keys(l, o->keyset.n);
 	int rc;
 	if (o->no_keys || !o->keyset.n) {
 		if (!o->no_keys && o->private_key)

@@ -63,6 +63,9 @@ const struct stm32_layout stm32_layouts[HDR_COUNT] = {
 		.can_decrypt = 1, .otp = OTP_TABLE_HASH,
 		.signed_segs = { { 0x68, 0x98 }, { 0xA0, SEG_TO_END } }, .nsegs = 2,
 		.payload_offset = 0x400,
+		/* ST's tool (v23_nokeys): the Cortex-M reset vector, word 1 of the
+		 * payload, and load 0xFFFFFFFF */
+		.entry_from_word = 1 + 4, .default_load = 0xFFFFFFFF,
 	},
 };
 

@@ -87,6 +87,9 @@ struct stm32_layout {
 	struct stm32_range signed_segs[STM32_MAX_SEGS];
 	uint32_t nsegs;
 	uint32_t payload_offset;      /* default file offset of the payload; 0: right after the header */
+	/* defaults ST's tool writes for a raw payload without -ep / -la */
+	uint32_t entry_from_word;     /* 0: entry 0; else 1 + the payload offset of the LE32 taken */
+	uint32_t default_load;
 	enum otp_rule otp;
 };
 

@@ -31,6 +31,7 @@ struct prep_input {
 	uint64_t payload_len;
 	int is_stm32;
 	struct stm32_image hdr; /* when is_stm32 */
+	uint8_t first[8];       /* the raw payload's first bytes (zero past its end) */
 };
 
 static int open_input(const char *path, struct prep_input *in, struct err *e)
@@ -44,6 +45,7 @@ static int open_input(const char *path, struct prep_input *in, struct err *e)
 	if (fd_read_full(in->fd, head, want) != (long)want)
 		return err_set(e, ERR_IO, "%s: read failed", path);
 	in->payload_len = in->size;
+	memcpy(in->first, head, want < sizeof in->first ? want : sizeof in->first);
 	if (want < 4 || memcmp(head, STM32_MAGIC, 4))
 		return 0; /* a raw payload */
 	rc = stm32_parse(head, want, in->size, &in->hdr, e);
@@ -84,7 +86,12 @@ static int head_padding(const struct prep_spec *s, const struct prep_input *in,
 static void header_fields(const struct prep_spec *s, const struct prep_input *in,
 			  struct stm32_image *img)
 {
-	if (in->is_stm32) {
+	const struct stm32_layout *l = img->layout;
+	if (!in->is_stm32) {
+		uint32_t w = l->entry_from_word;
+		img->entry = w && w - 1 + 4 <= sizeof in->first ? le32_get(in->first, w - 1) : 0;
+		img->load = l->default_load;
+	} else {
 		img->entry = in->hdr.entry;
 		img->load = in->hdr.load;
 		img->image_version = in->hdr.image_version;

@@ -299,9 +299,10 @@ int cmd_pubkey(struct sign_opts *o)
 		json_object_object_add(d, "signer", json_object_new_string(ks.signer));
 		json_object_object_add(d, "output", o->output ? json_object_new_string(o->output) : NULL);
 	} else if (!rc && !o->quiet) {
-		char fp[17];
+		char fp[17], shown[1024];
 		pubkey_fingerprint(&ks.pub, fp);
-		fprintf(stderr, "%s: %s key, fingerprint %s, signer %s\n", o->pubkey_uri,
+		uri_redact(o->pubkey_uri, shown, sizeof shown); /* a pin-value is never shown */
+		fprintf(stderr, "%s: %s key, fingerprint %s, signer %s\n", shown,
 			ecc_algo_name(ks.pub.algo), fp, ks.signer);
 	}
 	free(pem);

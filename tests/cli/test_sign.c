@@ -320,6 +320,19 @@ Test(pkcs11, manifest_signed_through_softhsm2_verifies, .init = start, .fini = s
 	run_free(&r);
 }
 
+Test(pkcs11, pubkey_with_a_pin_value_in_the_uri_never_prints_the_pin, .init = start, .fini = stop)
+{
+	make_token();
+	struct run r = run_cmd("%s cd %s && kms-sign-digest pubkey "
+			       "'pkcs11:token=stm32;object=fsbl-k5?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-value=123456' -o p.pem",
+			       hsm_env(), dir);
+	cr_expect_eq(r.code, 0, "%s", r.err);
+	cr_expect(strstr(r.err, "P-256 key, fingerprint") != NULL, "%s", r.err);
+	cr_expect_null(strstr(r.err, "123456"), "PIN shown: %s", r.err);
+	cr_expect_null(strstr(r.out, "123456"), "PIN shown: %s", r.out);
+	run_free(&r);
+}
+
 /* The module under pkcs11-spy (OpenSC), which logs every call with its session. */
 #define SPY_URI "pkcs11:token=stm32;object=fsbl-k5?module-path=/usr/lib/x86_64-linux-gnu/pkcs11/pkcs11-spy.so" \
 		"&pin-source=file:%s/pin.txt"
@@ -381,7 +394,7 @@ Test(pkcs11, regression_wrong_pin_is_named_ckr_pin_incorrect, .init = start, .fi
 	struct run r = run_cmd("%s cd %s && echo 000000 > pin.txt && kms-sign-digest pubkey '%s' -o hsm.pub.pem",
 			       hsm_env(), dir, uri);
 	cr_expect_eq(r.code, 5);
-	cr_expect(strstr(r.err, "login refused: CKR_PIN_INCORRECT (wrong PIN)") != NULL, "%s", r.err);
+	cr_expect(strstr(r.err, "login failed: CKR_PIN_INCORRECT (wrong PIN)") != NULL, "%s", r.err);
 	cr_expect_null(strstr(r.err, "000000"));
 	run_free(&r);
 	/* no object of that label, and no PIN given: the message says both */
@@ -389,7 +402,7 @@ Test(pkcs11, regression_wrong_pin_is_named_ckr_pin_incorrect, .init = start, .fi
 		    "'pkcs11:token=stm32;object=nosuch?module-path=/usr/lib/softhsm/libsofthsm2.so' -o hsm.pub.pem",
 		    hsm_env(), dir);
 	cr_expect_eq(r.code, 5);
-	cr_expect(strstr(r.err, "no public key object matches the URI (without a PIN only public objects are visible") != NULL,
+	cr_expect(strstr(r.err, "no key object matches, expected exactly one (without a PIN only public objects are visible") != NULL,
 		  "%s", r.err);
 	run_free(&r);
 }
