@@ -39,7 +39,7 @@ Test(compat, issue_command_line_verifies_with_the_header_bytes_of_the_two_phase_
 		"%s cd %s && "
 		"stm32-sign-compat -bin payload.bin " PUBK " -prvk file:%s/k5.pem -t fsbl -hv 2.2 -iv 3 "
 		"-la 0x0e002600 -ep 0x0e003000 -o out.stm32 && stm32-inspect out.stm32 | grep -q 'ROM verdict:       accepted' && "
-		"stm32-prep -q --header 2.2 --type fsbl --load 0x0e002600 --entry 0x0e003000 --image-version 3 "
+		"stm32-prep -q --align 32 --header 2.2 --type fsbl --load 0x0e002600 --entry 0x0e003000 --image-version 3 "
 		"$(for i in 0 1 2 3 4 5 6 7; do printf -- '--pubkey keys/publicKey0%%s.pem ' $i; done) --key-index 5 "
 		"--key-uri awskms:///alias/fsbl-k5 payload.bin -o two.prepared.stm32 -m m.yaml && "
 		"kms-sign-digest -q m.yaml -o s.yaml && stm32-assemble -q m.yaml s.yaml --out-dir signed && "
@@ -101,7 +101,7 @@ Test(compat, header_only_mp13_as_st_documents_it, .init = start, .fini = stop)
 {
 	/* ST: -bin in.bin -nk -of 0x80000000 -t fsbl -o out.stm32 -hv 2.0 */
 	struct run r = run_cmd("cd %s && stm32-sign-compat -bin payload.bin -nk -of 0x80000000 -t fsbl -o out.stm32 -hv 2.0 && "
-			       "stm32-prep -q --header 2.0 --type fsbl payload.bin -o prep.stm32 && cmp out.stm32 prep.stm32 && "
+			       "stm32-prep -q --align 32 --header 2.0 --type fsbl payload.bin -o prep.stm32 && cmp out.stm32 prep.stm32 && "
 			       "stm32-sign-compat -dump out.stm32", dir);
 	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
 	cr_expect(strstr(r.out, "Extension flags                : 0x80000000") != NULL, "%s", r.out);
@@ -109,12 +109,33 @@ Test(compat, header_only_mp13_as_st_documents_it, .init = start, .fini = stop)
 	run_free(&r);
 }
 
+Test(compat, a_v2_table_of_fewer_than_8_keys_is_refused_as_st_does, .init = start, .fini = stop)
+{
+	struct run r = run_cmd("cd %s && stm32-sign-compat -bin payload.bin -pubk keys/publicKey00.pem keys/publicKey01.pem "
+			       "-prvk file:%s/k1.pem -hv 2.2 -s -o o.stm32", dir, fixture("fixtures/keys"));
+	cr_expect_eq(r.code, 2);
+	cr_expect(strstr(r.err, "header 2.2 needs 8 public keys (-pubk), got 2") != NULL, "%s", r.err);
+	cr_expect_not(file_exists(pjoin(dir, "o.stm32")));
+	run_free(&r);
+}
+
+Test(compat, an_algorithm_other_than_the_keys_is_refused, .init = start, .fini = stop)
+{
+	struct run r = run_cmd("cd %s && stm32-sign-compat -bin payload.bin " PUBK " -prvk file:%s/k5.pem -a 2 -hv 2.2 -s -o o.stm32",
+			       dir, fixture("fixtures/keys"));
+	cr_expect_eq(r.code, 2);
+	cr_expect(strstr(r.err, "--algorithm 2 (brainpoolP256t1), but the private key is P-256") != NULL, "%s", r.err);
+	cr_expect_not(file_exists(pjoin(dir, "o.stm32")));
+	run_free(&r);
+}
+
 Test(compat, private_key_not_in_the_public_keys_is_refused, .init = start, .fini = stop)
 {
 	struct run r = run_cmd("cd %s && stm32-sign-compat -bin payload.bin -pubk keys/publicKey00.pem keys/publicKey01.pem "
-			       "-prvk file:%s/k5.pem -hv 2.2 -s -o o.stm32", dir, fixture("fixtures/keys"));
+			       "keys/publicKey02.pem keys/publicKey03.pem keys/publicKey04.pem keys/publicKey00.pem keys/publicKey06.pem "
+			       "keys/publicKey07.pem -prvk file:%s/k5.pem -hv 2.2 -s -o o.stm32", dir, fixture("fixtures/keys"));
 	cr_expect_eq(r.code, 1);
-	cr_expect(strstr(r.err, "is none of the 2 --public-key files") != NULL, "%s", r.err);
+	cr_expect(strstr(r.err, "is none of the 8 --public-key files") != NULL, "%s", r.err);
 	cr_expect_not(file_exists(pjoin(dir, "o.stm32")));
 	run_free(&r);
 }
