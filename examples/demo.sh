@@ -10,11 +10,12 @@ rm -rf "$out"
 mkdir -p "$out/kms" "$out/release/keys" "$out/release/inputs"
 step() { printf '\n== %s\n' "$*"; }
 
-step "Signing host: 8 P-256 keys held by the loopback KMS endpoint (they never leave it)"
+step "Signing host: 8 P-256 keys (MP1x/MP2x) and 8 P-384 keys (MP21, header 2.3) held by the loopback KMS endpoint (they never leave it)"
 keyargs=""
 for i in 0 1 2 3 4 5 6 7; do
 	openssl ecparam -name prime256v1 -genkey -noout -out "$out/kms/k$i.pem" 2>/dev/null
-	keyargs="$keyargs --key stm32-k$i=$out/kms/k$i.pem"
+	openssl ecparam -name secp384r1 -genkey -noout -out "$out/kms/p384-k$i.pem" 2>/dev/null
+	keyargs="$keyargs --key stm32-k$i=$out/kms/k$i.pem --key mp21-k$i=$out/kms/p384-k$i.pem"
 done
 # shellcheck disable=SC2086
 /usr/bin/python3 "$top/tests/tools/kms_server.py" --cert-dir "$out/kms" $keyargs > "$out/kms/ready" &
@@ -30,6 +31,7 @@ echo "endpoint $AWS_ENDPOINT_URL_KMS (every request's SigV4 is checked with boto
 step "Signing host: export the public keys to carry to the build host"
 for i in 0 1 2 3 4 5 6 7; do
 	kms-sign-digest -q pubkey "awskms:///alias/stm32-k$i" -o "$out/release/keys/k$i.pub.pem"
+	kms-sign-digest -q pubkey "awskms:///alias/mp21-k$i" -o "$out/release/keys/mp21-k$i.pub.pem"
 done
 ls "$out/release/keys"
 
@@ -37,10 +39,14 @@ step "Build host: the key table and the OTP value to fuse (MP25: words 144-151)"
 stm32-prep keys --soc stm32mp25 $(for i in 0 1 2 3 4 5 6 7; do printf -- '--pubkey %s ' "$out/release/keys/k$i.pub.pem"; done) \
 	-o "$out/publicKeysHashHashes.bin" 2>/dev/null | grep -E '^(Header|Table hash|OTP words|  fuse)'
 stm32-prep keys --soc stm32mp15 --pubkey "$out/release/keys/k0.pub.pem" -o "$out/mp15-otp.bin" >/dev/null
+stm32-prep keys --soc stm32mp21 $(for i in 0 1 2 3 4 5 6 7; do printf -- '--pubkey %s ' "$out/release/keys/mp21-k$i.pub.pem"; done) \
+	-o "$out/mp21-otp.bin" 2>/dev/null | grep -E '^(Header|Table hash|stm32mp21)'
+
 
 step "Build host (offline): prepare every image of the release"
 cp "$top/examples/release.yaml" "$out/release/"
 cp "$top"/tests/vectors/stm32/*.stm32 "$out/release/inputs/"
+cp "$top/tests/vectors/st-signed/pay_65536.bin" "$out/release/inputs/mp21-fsbl.bin"
 stm32-prep --release "$out/release/release.yaml" --out-dir "$out/prepared"
 
 step "Signing host: review, then sign the manifest's digests (no firmware crosses)"
@@ -50,12 +56,17 @@ kms-sign-digest "$out/prepared/manifest.yaml" -o "$out/prepared/signatures.yaml"
 step "Build host: inject and verify every image as the boot ROM will"
 stm32-assemble "$out/prepared/manifest.yaml" "$out/prepared/signatures.yaml" --out-dir "$out/signed"
 
-step "Verification table (stm32-inspect against the OTP values to fuse)"
+step "Verification table: stm32-inspect, and an independent ROM re-implementation (tests/tools/rom_check.py)"
 for f in "$out"/signed/*.stm32; do
-	case $f in *mp157*) otp="--otp $out/mp15-otp.bin" ;; *) otp="--otp $out/publicKeysHashHashes.bin" ;; esac
-	# shellcheck disable=SC2086
-	verdict=$(stm32-inspect $otp "$f" | sed -n 's/.*ROM verdict: *//p')
-	printf '%-28s %s\n' "$(basename "$f")" "$verdict"
+	case $f in
+	*mp157*) otp=$out/mp15-otp.bin ;;
+	*mp21*) otp=$out/mp21-otp.bin ;;
+	*) otp=$out/publicKeysHashHashes.bin ;;
+	esac
+	verdict=$(stm32-inspect --otp "$otp" "$f" | sed -n 's/.*ROM verdict: *//p')
+	second=$(/usr/bin/python3 "$top/tests/tools/rom_check.py" --otp "$(xxd -p -c 32 "$otp")" "$f" >/dev/null && echo accepted || echo REJECTED)
+	printf '%-28s %-10s rom_check.py: %s\n' "$(basename "$f")" "$verdict" "$second"
+	[ "$verdict" = accepted ] && [ "$second" = accepted ]
 done
 echo
 echo "demo: every image verified; outputs in $out"

@@ -354,3 +354,41 @@ Test(explain, table_entry_made_of_x_and_y_only_is_named, .init = start, .fini = 
 	cr_expect(strstr(r.out, "table entry 1 is SHA-256(X||Y)") != NULL, "%s", r.out);
 	run_free(&r);
 }
+
+/* A table hash that fails: what was fused instead of the table hash. */
+struct otp_case {
+	char name[32];
+	char otp[200];    /* shell: prints the OTP value (hex) to try */
+	char advice[96];
+};
+
+#define TABLE_HASH "grep -o 'Table hash (OTP):  [0-9a-f]*' t.txt | awk '{print $4}'"
+static struct otp_case otp_cases[] = {
+	{ "sha256_of_x_and_y", "openssl pkey -pubin -in k1.pem -outform DER | tail -c 64 | sha256sum | cut -c1-64",
+	  "the OTP value is SHA-256(X||Y) of the signing key (KeyGen's publicKeyHashNN.bin)" },
+	{ "the_signing_keys_entry", "grep -o 'Key table\\[1\\]: *[0-9a-f]*' t.txt | awk '{print $3}'",
+	  "the OTP value is the table entry of the signing key" },
+	{ "words_byte_reversed", TABLE_HASH " | sed 's/\\(..\\)\\(..\\)\\(..\\)\\(..\\)/\\4\\3\\2\\1/g'",
+	  "each 32-bit word byte-reversed" },
+	{ "another_key_set", "echo 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+	  "the image was prepared with another key set than the one fused" },
+};
+
+ParameterizedTestParameters(explain, names_what_was_fused_instead_of_the_table_hash)
+{
+	return cr_make_param_array(struct otp_case, otp_cases, sizeof otp_cases / sizeof otp_cases[0]);
+}
+
+ParameterizedTest(struct otp_case *c, explain, names_what_was_fused_instead_of_the_table_hash, .init = start, .fini = stop)
+{
+	struct run r = run_cmd("cd %s && head -c 3000 /dev/urandom > p && cp %s k1.pem && "
+			       "stm32-prep -q --soc stm32mp25 --pubkey %s --pubkey k1.pem --key-index 1 p -o o.stm32 && "
+			       "/usr/bin/python3 %s correct o.stm32 %s f.stm32 && stm32-inspect f.stm32 > t.txt; "
+			       "stm32-inspect --explain --otp $(%s) f.stm32",
+			       dir, fixture("fixtures/keys/k3.pub.pem"), fixture("fixtures/keys/k0.pub.pem"),
+			       fixture("tools/forge.py"), fixture("fixtures/keys/k3.pem"), c->otp);
+	cr_expect_eq(r.code, 1, "%s: %s%s", c->name, r.out, r.err);
+	cr_expect(strstr(r.out, "REJECTED at table hash") != NULL, "%s: %s", c->name, r.out);
+	cr_expect(strstr(r.out, c->advice) != NULL, "%s: advice missing in\n%s", c->name, r.out);
+	run_free(&r);
+}
