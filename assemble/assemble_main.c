@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 
 #include "assemble.h"
 #include "common/jsonrun.h"
+#include "common/paths.h"
 #include "otp.h"
 
 static const char usage_text[] =
@@ -116,16 +118,40 @@ static void report_json(const struct asm_item *items, size_t n)
 	json_object_object_add(jsonrun_doc(), "images", arr);
 }
 
+/* An output never replaces an input: the manifest, the signatures, or a
+ * prepared file (they all lie in the manifest's directory). */
+static int output_is_input(const struct asm_item *items, size_t n, const struct asm_item *it,
+			   const struct asm_opts *o, int same_dir, struct err *e)
+{
+	if (path_same_file(it->output, o->manifest) || path_same_file(it->output, o->signatures))
+		return err_set(e, ERR_USAGE, "image %s: output %s is the manifest or the signatures: an "
+			       "output never replaces an input", it->im->id, it->output);
+	for (size_t j = 0; same_dir && j < n; j++)
+		if (!strcmp(path_basename(it->output), items[j].im->file))
+			return err_set(e, ERR_USAGE, "image %s: output %s is the prepared file of image %s: "
+				       "an output never replaces an input", it->im->id, it->output,
+				       items[j].im->id);
+	return 0;
+}
+
+static int same_directory(const char *a, const char *b)
+{
+	char ra[PATH_MAX], rb[PATH_MAX];
+	return realpath(a, ra) && realpath(b, rb) && !strcmp(ra, rb);
+}
+
 /* Every image is checked and built; failures are all reported. */
 static size_t build_all(struct asm_item *items, size_t n, const struct asm_opts *o, const char *mdir)
 {
 	size_t failed = 0;
+	int same_dir = same_directory(o->out_dir, mdir);
 	for (size_t i = 0; i < n; i++) {
 		struct asm_item *it = &items[i];
 		it->af.fd = -1;
 		if (output_path(o->out_dir, it->im->file, it->output, sizeof it->output))
 			err_set(&it->err, ERR_USAGE, "image %s: output path too long", it->im->id);
-		else if (!asm_check_bindings(it, mdir, &it->err) && !asm_build(it, o, &it->err))
+		else if (!output_is_input(items, n, it, o, same_dir, &it->err) &&
+			 !asm_check_bindings(it, mdir, &it->err) && !asm_build(it, o, &it->err))
 			it->ok = it->verified = 1;
 		if (!it->ok) {
 			failed++;

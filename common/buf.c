@@ -5,90 +5,116 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 void buf_init(struct buf *b, size_t max)
 {
 	memset(b, 0, sizeof *b);
-	b->max = max;
+	b->priv_max = max;
 }
 
 void buf_free(struct buf *b)
 {
-	free(b->p);
+	free(b->priv_p);
 	memset(b, 0, sizeof *b);
+}
+
+void buf_wipe_free(struct buf *b)
+{
+	if (b->priv_p)
+		OPENSSL_cleanse(b->priv_p, b->priv_cap);
+	buf_free(b);
 }
 
 void buf_reset(struct buf *b)
 {
-	b->len = 0;
-	b->failed = 0;
-	if (b->p)
-		b->p[0] = '\0';
+	b->priv_len = 0;
+	b->priv_failed = 0;
+	if (b->priv_p)
+		b->priv_p[0] = '\0';
+}
+
+int buf_fail(struct buf *b)
+{
+	b->priv_failed = 1;
+	if (b->priv_p)
+		b->priv_p[0] = '\0';
+	b->priv_len = 0;
+	return -1;
 }
 
 static int grow(struct buf *b, size_t need)
 {
-	if (b->failed)
+	if (b->priv_failed)
 		return -1;
-	if (need + 1 > b->max) {
-		b->failed = 1;
-		return -1;
-	}
-	if (need + 1 <= b->cap)
+	if (need < b->priv_len || need + 1 > b->priv_max)
+		return buf_fail(b);
+	if (need + 1 <= b->priv_cap)
 		return 0;
-	size_t cap = b->cap ? b->cap : 256;
+	size_t cap = b->priv_cap ? b->priv_cap : 256;
 	while (cap < need + 1)
 		cap *= 2;
-	if (cap > b->max)
-		cap = b->max;
-	char *p = realloc(b->p, cap);
-	if (!p) {
-		b->failed = 1;
-		return -1;
-	}
-	b->p = p;
-	b->cap = cap;
+	if (cap > b->priv_max)
+		cap = b->priv_max;
+	char *p = realloc(b->priv_p, cap);
+	if (!p)
+		return buf_fail(b);
+	b->priv_p = p;
+	b->priv_cap = cap;
 	return 0;
 }
 
-void buf_add(struct buf *b, const void *data, size_t len)
+int buf_add(struct buf *b, const void *data, size_t len)
 {
-	if (grow(b, b->len + len))
-		return;
-	memcpy(b->p + b->len, data, len);
-	b->len += len;
-	b->p[b->len] = '\0';
+	if (grow(b, b->priv_len + len))
+		return -1;
+	if (len)
+		memcpy(b->priv_p + b->priv_len, data, len);
+	b->priv_len += len;
+	b->priv_p[b->priv_len] = '\0';
+	return 0;
 }
 
-void buf_str(struct buf *b, const char *s)
+int buf_str(struct buf *b, const char *s)
 {
-	buf_add(b, s, strlen(s));
+	return buf_add(b, s, strlen(s));
 }
 
-void buf_ch(struct buf *b, char c)
+int buf_ch(struct buf *b, char c)
 {
-	buf_add(b, &c, 1);
+	return buf_add(b, &c, 1);
 }
 
-void buf_printf(struct buf *b, const char *fmt, ...)
+int buf_printf(struct buf *b, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
 	int n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0 || grow(b, b->len + (size_t)n))
-		return;
+	if (n < 0)
+		return buf_fail(b);
+	if (grow(b, b->priv_len + (size_t)n))
+		return -1;
 	va_start(ap, fmt);
-	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+	vsnprintf(b->priv_p + b->priv_len, (size_t)n + 1, fmt, ap);
 	va_end(ap);
-	b->len += (size_t)n;
+	b->priv_len += (size_t)n;
+	return 0;
 }
 
-const char *buf_cstr(struct buf *b)
+const char *buf_cstr(const struct buf *b)
 {
-	return b->p && !b->failed ? b->p : "";
+	if (b->priv_failed)
+		return NULL;
+	return b->priv_p ? b->priv_p : "";
+}
+
+size_t buf_len(const struct buf *b)
+{
+	return b->priv_failed ? 0 : b->priv_len;
 }
 
 int buf_ok(const struct buf *b)
 {
-	return !b->failed;
+	return !b->priv_failed;
 }

@@ -54,7 +54,7 @@ int jsonrun_end(int exit_code)
 	if (exit_code)
 		json_object_object_add(d, "error", json_object_new_string(run.error[0] ? run.error : "failed"));
 	if (run.active) {
-		printf("%s\n", json_object_to_json_string_ext(d, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		printf("%s\n", json_object_to_json_string_ext(d, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
 		fflush(stdout);
 	}
 	json_object_put(d);

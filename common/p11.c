@@ -39,11 +39,8 @@ static int take_pin(struct p11_module *m, struct err *e)
 	return rc ? err_prefix(e, "%s", m->name) : 0;
 }
 
-static int load_module(struct p11_module *m, struct err *e)
+static int load_module(struct p11_module *m, const char *module, struct err *e)
 {
-	const char *module = p11_kit_uri_get_module_path(m->uri);
-	if (!module)
-		module = getenv("PKCS11_MODULE_PATH");
 	if (!module)
 		return err_set(e, ERR_USAGE, "%s: add ?module-path=/path/to/module.so to the URI", m->name);
 	m->f = p11_kit_module_load(module, 0);
@@ -57,6 +54,23 @@ static int load_module(struct p11_module *m, struct err *e)
 	return 0;
 }
 
+/* PKCS#11 text fields are space-padded, not NUL-terminated. */
+static void trimmed(const CK_UTF8CHAR *s, size_t n, char *out)
+{
+	while (n && s[n - 1] == ' ')
+		n--;
+	memcpy(out, s, n);
+	out[n] = '\0';
+}
+
+static void token_name(const CK_TOKEN_INFO *info, char *out, size_t n)
+{
+	char label[33], serial[17];
+	trimmed(info->label, sizeof info->label, label);
+	trimmed(info->serialNumber, sizeof info->serialNumber, serial);
+	snprintf(out, n, "token %s serial %s", label, serial);
+}
+
 static int find_slot(struct p11_module *m, struct err *e)
 {
 	CK_SLOT_ID slots[64];
@@ -68,6 +82,7 @@ static int find_slot(struct p11_module *m, struct err *e)
 		if (m->f->C_GetTokenInfo(slots[i], &info) == CKR_OK &&
 		    p11_kit_uri_match_token_info(m->uri, &info) == 1) {
 			m->slot = slots[i];
+			token_name(&info, m->token, sizeof m->token);
 			return 0;
 		}
 	}
@@ -75,19 +90,49 @@ static int find_slot(struct p11_module *m, struct err *e)
 		       (unsigned long)n);
 }
 
-int p11_module_open(struct p11_module *m, const char *uri, struct err *e)
+static int parse_uri(struct p11_module *m, const char *uri, struct err *e)
 {
 	memset(m, 0, sizeof *m);
 	uri_redact(uri, m->name, sizeof m->name); /* until the PIN is out of the URI */
 	m->has_mu = pthread_mutex_init(&m->mu, NULL) == 0;
 	m->uri = p11_kit_uri_new();
-	int rc = !m->uri ? err_set(e, ERR_INTERNAL, "out of memory") : 0;
-	if (!rc && p11_kit_uri_parse(uri, P11_KIT_URI_FOR_ANY, m->uri) != P11_KIT_URI_OK)
-		rc = err_set(e, ERR_USAGE, "%s: not a PKCS#11 URI (RFC 7512)", m->name);
+	if (!m->uri)
+		return err_set(e, ERR_INTERNAL, "out of memory");
+	if (p11_kit_uri_parse(uri, P11_KIT_URI_FOR_ANY, m->uri) != P11_KIT_URI_OK)
+		return err_set(e, ERR_USAGE, "%s: not a PKCS#11 URI (RFC 7512)", m->name);
+	return 0;
+}
+
+int p11_module_open_as(struct p11_module *m, const char *uri, const char *module, const char *pin,
+		       struct err *e)
+{
+	int rc = parse_uri(m, uri, e);
+	if (!rc) {
+		p11_kit_uri_set_module_path(m->uri, NULL);
+		p11_kit_uri_set_pin_source(m->uri, NULL);
+		rc = take_pin(m, e); /* only strips a pin-value and names the URI */
+	}
+	if (!rc && pin) {
+		snprintf(m->pin, sizeof m->pin, "%s", pin);
+		m->has_pin = 1;
+	}
+	if (!rc)
+		rc = load_module(m, module, e);
+	if (!rc)
+		rc = find_slot(m, e);
+	if (rc)
+		p11_module_close(m);
+	return rc;
+}
+
+int p11_module_open(struct p11_module *m, const char *uri, struct err *e)
+{
+	int rc = parse_uri(m, uri, e);
 	if (!rc)
 		rc = take_pin(m, e);
+	const char *module = rc ? NULL : p11_kit_uri_get_module_path(m->uri);
 	if (!rc)
-		rc = load_module(m, e);
+		rc = load_module(m, module ? module : getenv("PKCS11_MODULE_PATH"), e);
 	if (!rc)
 		rc = find_slot(m, e);
 	if (rc)
@@ -142,6 +187,29 @@ int p11_find_key(struct p11_module *m, CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls,
 			       rv == CKR_OK && found ? "more than one" : "no",
 			       rv == CKR_OK && !found && !m->has_pin
 				       ? " (without a PIN only public objects are visible: add pin-source=)" : "");
+	*out = h[0];
+	return 0;
+}
+
+int p11_find_public_of(struct p11_module *m, CK_SESSION_HANDLE s, CK_OBJECT_HANDLE priv,
+		       CK_OBJECT_HANDLE *out, struct err *e)
+{
+	uint8_t id[256];
+	CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY;
+	CK_ATTRIBUTE ida = { CKA_ID, id, sizeof id };
+	if (m->f->C_GetAttributeValue(s, priv, &ida, 1) != CKR_OK || ida.ulValueLen == 0)
+		return err_set(e, ERR_KEYSTORE, "%s: the private key has no CKA_ID to find its public key by",
+			       m->name);
+	CK_ATTRIBUTE t[2] = { { CKA_CLASS, &cls, sizeof cls }, ida };
+	CK_OBJECT_HANDLE h[2];
+	CK_ULONG found = 0;
+	if (m->f->C_FindObjectsInit(s, t, 2) != CKR_OK)
+		return err_set(e, ERR_KEYSTORE, "%s: C_FindObjectsInit failed", m->name);
+	CK_RV rv = m->f->C_FindObjects(s, h, 2, &found);
+	m->f->C_FindObjectsFinal(s);
+	if (rv != CKR_OK || found != 1)
+		return err_set(e, ERR_KEYSTORE, "%s: %s public key object has the private key's CKA_ID",
+			       m->name, rv == CKR_OK && found ? "more than one" : "no");
 	*out = h[0];
 	return 0;
 }

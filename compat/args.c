@@ -17,7 +17,7 @@ struct opt {
 };
 
 enum { O_BIN, O_OUT, O_PUBK, O_PRVK, O_PWD, O_TYPE, O_IV, O_LA, O_EP, O_OF, O_HV, O_NK, O_SILENT,
-       O_DUMP, O_HELP, O_VERSION, O_ALGO };
+       O_DUMP, O_HELP, O_VERSION, O_ALGO, O_ALIGN };
 
 static const struct opt opts[] = {
 	{ { "-bin", "--binary-image", "-in" }, ONE, O_BIN },
@@ -32,6 +32,7 @@ static const struct opt opts[] = {
 	{ { "-of", "--option-flags", NULL }, ONE, O_OF },
 	{ { "-hv", "--header-version", NULL }, ONE, O_HV },
 	{ { "-a", "--algorithm", NULL }, ONE, O_ALGO },
+	{ { "-align", "--align", NULL }, FLAG, O_ALIGN },
 	{ { "-nk", "--no-keys", NULL }, FLAG, O_NK },
 	{ { "-s", "--silent", NULL }, FLAG, O_SILENT },
 	{ { "-dump", "--dump-header", NULL }, ONE, O_DUMP },
@@ -63,6 +64,8 @@ static const char usage_text[] =
 	"  -hv, --header-version V          1, 2, 2.0, 2.2 or 2.3 (2.1 is refused)\n"
 	"  -a, --algorithm N                1 P-256, 2 brainpoolP256t1, 3 P-384, 4 brainpoolP384t1:\n"
 	"                                   checked against the signing key\n"
+	"  -align, --align                  accepted: the v2.3 payload is always placed at 0x400\n"
+	"                                   (ST's tool 2.20 does it alone, 2.21+ with -align)\n"
 	"  -nk, --no-keys                   header only, unsigned\n"
 	"  -s, --silent                     no output but errors\n"
 	"  -dump, --dump-header FILE        print a header (after signing, when signing)\n"
@@ -145,6 +148,7 @@ static int apply(struct compat_opts *o, int id, const char *v)
 			return ERR_USAGE;
 		return ecc_algo_name(o->algo) ? 0 : fail("--algorithm %s is not 1, 2, 3 or 4", v);
 	case O_NK: o->no_keys = 1; return 0;
+	case O_ALIGN: return 0; /* the row's payload offset already is ST's */
 	case O_SILENT: o->silent = 1; return 0;
 	case O_DUMP: o->dump = v; return 0;
 	case O_HELP: fputs(usage_text, stdout); exit(0);

@@ -11,6 +11,7 @@
 
 #include "common/hex.h"
 #include "common/jsonrun.h"
+#include "common/paths.h"
 #include "prepcmd.h"
 #include "release.h"
 
@@ -132,6 +133,19 @@ static int write_single_manifest(struct prep_opts *o, const struct prep_result *
 	return rc;
 }
 
+/* No output replaces an input or the other output; missing directories
+ * are made, as --out-dir does. */
+static int check_paths(const struct prep_opts *o, struct err *e)
+{
+	if ((o->manifest && path_refuse_same(o->manifest, "-m", o->output, "the image (-o)", e)) ||
+	    path_refuse_same(o->output, "-o", o->spec.input, "the input", e) ||
+	    (o->manifest && path_refuse_same(o->manifest, "-m", o->spec.input, "the input", e)))
+		return e->code;
+	if (path_make_parents(o->output, e) || (o->manifest && path_make_parents(o->manifest, e)))
+		return e->code;
+	return 0;
+}
+
 void prep_warn_short_table(const char *id, const struct stm32_image *img, int quiet)
 {
 	const struct stm32_layout *l = img->layout;
@@ -148,6 +162,8 @@ static int single(struct prep_opts *o)
 	struct atomic_file af;
 	struct prep_result r;
 	char rel[MF_PATH_MAX];
+	if (check_paths(o, &e))
+		return prep_fail(&e);
 	if (o->manifest && relative_to_manifest(o->manifest, o->output, rel, sizeof rel, &e))
 		return prep_fail(&e);
 	if ((rc = atomic_open(&af, o->output, &e)))

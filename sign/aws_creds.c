@@ -9,6 +9,8 @@
 #include <unistd.h>
 #include <wordexp.h>
 
+#include <arpa/inet.h>
+
 #include <json-c/json.h>
 #include <openssl/crypto.h>
 
@@ -121,8 +123,7 @@ static int from_process(const struct aws_settings *s, struct aws_creds *c, struc
 	int rc = run_process(s->profile.credential_process, &out, e);
 	if (!rc)
 		rc = from_json(buf_cstr(&out), c, source, e);
-	OPENSSL_cleanse(out.p, out.cap);
-	buf_free(&out);
+	buf_wipe_free(&out);
 	return rc;
 }
 
@@ -136,8 +137,8 @@ static int http_get(const char *method, const char *url, struct curl_slist *hdrs
 	int rc = h ? http_do(h, &rq, &rs, e) : err_set(e, ERR_INTERNAL, "out of memory");
 	if (!rc && rs.status != 200)
 		rc = err_set(e, ERR_KEYSTORE, "%s answered HTTP %ld", url, rs.status);
-	if (!rc)
-		buf_str(out, buf_cstr(&rs.body));
+	if (!rc && (!buf_ok(&rs.body) || buf_str(out, buf_cstr(&rs.body))))
+		rc = err_set(e, ERR_KEYSTORE, "%s: answer too large", url);
 	if (h) {
 		http_response_free(&rs);
 		curl_easy_cleanup(h);
@@ -145,13 +146,28 @@ static int http_get(const char *method, const char *url, struct curl_slist *hdrs
 	return rc;
 }
 
-static int loopback_url(const char *url)
+/* The host as a whole, not a prefix of it: "localhost.attacker.example" is
+ * not loopback. */
+static int loopback_host(const char *host)
 {
-	static const char *const ok[] = { "http://127.", "http://localhost", "http://[::1]", "https://" };
-	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
-		if (!strncmp(url, ok[i], strlen(ok[i])))
-			return 1;
-	return 0;
+	struct in_addr a4;
+	if (!strcasecmp(host, "localhost") || !strcmp(host, "[::1]") || !strcmp(host, "::1"))
+		return 1;
+	return inet_pton(AF_INET, host, &a4) == 1 && (ntohl(a4.s_addr) >> 24) == 127;
+}
+
+int aws_loopback_or_https(const char *url)
+{
+	CURLU *u = curl_url();
+	char *scheme = NULL, *host = NULL;
+	int ok = u && !curl_url_set(u, CURLUPART_URL, url, 0) &&
+		 !curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) &&
+		 !curl_url_get(u, CURLUPART_HOST, &host, 0) &&
+		 (!strcmp(scheme, "https") || (!strcmp(scheme, "http") && loopback_host(host)));
+	curl_free(scheme);
+	curl_free(host);
+	curl_url_cleanup(u);
+	return ok;
 }
 
 static int from_container(struct aws_creds *c, struct err *e)
@@ -161,7 +177,7 @@ static int from_container(struct aws_creds *c, struct err *e)
 		snprintf(url, sizeof url, "http://169.254.170.2%s", aws_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"));
 	else
 		snprintf(url, sizeof url, "%s", aws_env("AWS_CONTAINER_CREDENTIALS_FULL_URI"));
-	if (!aws_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") && !loopback_url(url))
+	if (!aws_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") && !aws_loopback_or_https(url))
 		return err_set(e, ERR_KEYSTORE,
 			       "AWS_CONTAINER_CREDENTIALS_FULL_URI must be https or a loopback http address");
 	const char *tok = aws_env("AWS_CONTAINER_AUTHORIZATION_TOKEN");
@@ -190,7 +206,7 @@ static int from_container(struct aws_creds *c, struct err *e)
 	curl_slist_free_all(h);
 	OPENSSL_cleanse(auth, sizeof auth);
 	OPENSSL_cleanse(tokfile_buf, sizeof tokfile_buf);
-	buf_free(&out);
+	buf_wipe_free(&out);
 	return rc;
 }
 
@@ -225,9 +241,9 @@ static int from_imds(struct aws_creds *c, struct err *e)
 		rc = from_json(buf_cstr(&out), c, "EC2 instance metadata", e);
 	curl_slist_free_all(h);
 	OPENSSL_cleanse(hdr, sizeof hdr);
-	buf_free(&tok);
+	buf_wipe_free(&tok);
 	buf_free(&role);
-	buf_free(&out);
+	buf_wipe_free(&out);
 	return rc;
 }
 

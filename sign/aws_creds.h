@@ -39,6 +39,8 @@ struct aws_settings {
 /* getenv, with an empty value read as unset (as the AWS CLI does). */
 const char *aws_env(const char *name);
 int aws_settings_load(struct aws_settings *s, struct err *e);
+/* Same, for a named profile (NULL: AWS_PROFILE or "default"). */
+int aws_settings_load_profile(struct aws_settings *s, const char *profile, struct err *e);
 /* Values of profile p->name from an INI text (credentials or config file). */
 int aws_profile_parse(const char *text, const char *name, struct aws_profile *p, int config_file,
 		      struct err *e);
@@ -51,6 +53,8 @@ int aws_sts_parse_answer(const char *xml, size_t len, struct aws_creds *c, struc
 /* True when credentials expire within margin seconds. */
 int aws_creds_stale(const struct aws_creds *c, int margin);
 void aws_creds_wipe(struct aws_creds *c);
+/* An https URL, or http to a loopback host (127.0.0.0/8, ::1, localhost). */
+int aws_loopback_or_https(const char *url);
 
 /* ISO 8601 "2026-11-25T08:00:00Z" -> time_t; 0 on error. */
 time_t aws_parse_time(const char *s);

@@ -85,11 +85,19 @@ static int load_file(const char *path, struct aws_profile *p, int config_file, s
 
 int aws_settings_load(struct aws_settings *s, struct err *e)
 {
+	return aws_settings_load_profile(s, NULL, e);
+}
+
+int aws_settings_load_profile(struct aws_settings *s, const char *profile, struct err *e)
+{
 	memset(s, 0, sizeof *s);
 	const char *home = aws_env("HOME");
 	char cred[4096], conf[4096];
-	copy(s->profile.name, sizeof s->profile.name,
-	     aws_env("AWS_PROFILE") ? aws_env("AWS_PROFILE") : "default");
+	/* a profile someone named must exist; "default" may be absent */
+	const char *named_by = profile ? "the signer configuration" : aws_env("AWS_PROFILE") ? "AWS_PROFILE" : NULL;
+	if (!profile)
+		profile = aws_env("AWS_PROFILE") ? aws_env("AWS_PROFILE") : "default";
+	copy(s->profile.name, sizeof s->profile.name, profile);
 	snprintf(cred, sizeof cred, "%s", aws_env("AWS_SHARED_CREDENTIALS_FILE") ? aws_env("AWS_SHARED_CREDENTIALS_FILE") : "");
 	snprintf(conf, sizeof conf, "%s", aws_env("AWS_CONFIG_FILE") ? aws_env("AWS_CONFIG_FILE") : "");
 	if (!cred[0] && home)
@@ -103,9 +111,9 @@ int aws_settings_load(struct aws_settings *s, struct err *e)
 		rc = load_file(conf, &s->profile, 1, e);
 	if (rc)
 		return rc;
-	if (aws_env("AWS_PROFILE") && !s->profile.found)
-		return err_set(e, ERR_KEYSTORE, "AWS profile \"%s\" (AWS_PROFILE) is in neither %s nor %s",
-			       s->profile.name, s->files[0], s->files[1]);
+	if (named_by && !s->profile.found)
+		return err_set(e, ERR_KEYSTORE, "AWS profile \"%s\" (%s) is in neither %s nor %s",
+			       s->profile.name, named_by, s->files[0], s->files[1]);
 	const char *region = aws_env("AWS_REGION") ? aws_env("AWS_REGION") : aws_env("AWS_DEFAULT_REGION");
 	copy(s->region, sizeof s->region, region ? region : s->profile.region);
 	const char *ep = aws_env("AWS_ENDPOINT_URL_KMS") ? aws_env("AWS_ENDPOINT_URL_KMS") : aws_env("AWS_ENDPOINT_URL");

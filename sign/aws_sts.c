@@ -13,6 +13,10 @@
 #include "common/fileio.h"
 #include "http.h"
 
+/* The form body: the token file is read up to 64 KiB, and escaping may
+ * triple it. */
+#define STS_FORM_MAX (256u << 10)
+
 /* The text of the first element with this local name, anywhere below n. */
 static xmlNode *find(xmlNode *n, const char *name)
 {
@@ -64,7 +68,10 @@ int aws_sts_parse_answer(const char *xml, size_t len, struct aws_creds *c, struc
 static void form_field(struct buf *b, CURL *h, const char *key, const char *value)
 {
 	char *esc = curl_easy_escape(h, value, 0);
-	buf_printf(b, "%s%s=%s", b->len ? "&" : "", key, esc ? esc : "");
+	if (!esc)
+		buf_fail(b); /* out of memory */
+	else
+		buf_printf(b, "%s%s=%s", buf_len(b) ? "&" : "", key, esc);
 	curl_free(esc);
 }
 
@@ -78,6 +85,24 @@ static int read_token(const char *path, char **token, struct err *e)
 		t[--len] = '\0';
 	*token = (char *)t;
 	return 0;
+}
+
+static int sts_post(CURL *h, const char *url, struct curl_slist *hdr, const struct buf *body,
+		    const struct aws_settings *s, const char *role, struct aws_creds *c, struct err *e)
+{
+	struct http_request rq = { .method = "POST", .url = url, .headers = hdr, .body = buf_cstr(body),
+				   .body_len = buf_len(body), .timeout_ms = 10000,
+				   .ca_bundle = s->ca_bundle[0] ? s->ca_bundle : NULL };
+	struct http_response rs;
+	int rc = http_do(h, &rq, &rs, e);
+	if (!rc && rs.status != 200)
+		rc = err_set(e, ERR_KEYSTORE, "STS AssumeRoleWithWebIdentity for %s: HTTP %ld", role, rs.status);
+	if (!rc && !buf_ok(&rs.body))
+		rc = err_set(e, ERR_KEYSTORE, "STS AssumeRoleWithWebIdentity for %s: answer too large", role);
+	if (!rc)
+		rc = aws_sts_parse_answer(buf_cstr(&rs.body), buf_len(&rs.body), c, e);
+	http_response_free(&rs);
+	return rc;
 }
 
 int aws_creds_from_web_identity(const struct aws_settings *s, struct aws_creds *c, struct err *e)
@@ -95,27 +120,24 @@ int aws_creds_from_web_identity(const struct aws_settings *s, struct aws_creds *
 		snprintf(url, sizeof url, "https://sts.%s.amazonaws.com/", s->region[0] ? s->region : "us-east-1");
 	CURL *h = http_handle_new();
 	struct buf body;
-	buf_init(&body, 128 << 10);
+	/* every byte of the token may be escaped to three */
+	buf_init(&body, STS_FORM_MAX);
 	form_field(&body, h, "Action", "AssumeRoleWithWebIdentity");
 	form_field(&body, h, "Version", "2011-06-15");
 	form_field(&body, h, "RoleArn", role);
 	form_field(&body, h, "RoleSessionName", aws_env("AWS_ROLE_SESSION_NAME") ? aws_env("AWS_ROLE_SESSION_NAME") : "kms-sign-digest");
 	form_field(&body, h, "WebIdentityToken", token);
 	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/x-www-form-urlencoded");
-	struct http_request rq = { .method = "POST", .url = url, .headers = hdr, .body = buf_cstr(&body),
-				   .body_len = body.len, .timeout_ms = 10000,
-				   .ca_bundle = s->ca_bundle[0] ? s->ca_bundle : NULL };
-	struct http_response rs;
-	rc = http_do(h, &rq, &rs, e);
-	if (!rc && rs.status != 200)
-		rc = err_set(e, ERR_KEYSTORE, "STS AssumeRoleWithWebIdentity for %s: HTTP %ld", role, rs.status);
-	if (!rc)
-		rc = aws_sts_parse_answer(buf_cstr(&rs.body), rs.body.len, c, e);
-	http_response_free(&rs);
+	if (!h || !buf_ok(&body))
+		rc = err_set(e, ERR_KEYSTORE, "STS AssumeRoleWithWebIdentity for %s: the request "
+			     "(web identity token of %zu bytes) does not fit in %u KiB", role,
+			     strlen(token), STS_FORM_MAX >> 10);
+	else
+		rc = sts_post(h, url, hdr, &body, s, role, c, e);
 	curl_slist_free_all(hdr);
-	curl_easy_cleanup(h);
-	OPENSSL_cleanse(body.p, body.cap);
-	buf_free(&body);
+	if (h)
+		curl_easy_cleanup(h);
+	buf_wipe_free(&body);
 	OPENSSL_cleanse(token, strlen(token));
 	free(token);
 	return rc;

@@ -47,11 +47,41 @@ int http_do(CURL *h, const struct http_request *rq, struct http_response *rs, st
 		curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);
 		curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
 	}
+	char detail[CURL_ERROR_SIZE] = "";
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, detail);
 	rs->curl = curl_easy_perform(h);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
 	if (rs->curl != CURLE_OK)
-		return err_set(e, ERR_KEYSTORE, "%s: %s", rq->url, curl_easy_strerror(rs->curl));
+		return err_set(e, ERR_KEYSTORE, "%s: %s", rq->url,
+			       detail[0] ? detail : curl_easy_strerror(rs->curl));
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &rs->status);
+	struct curl_header *date;
+	if (curl_easy_header(h, "Date", 0, CURLH_HEADER, -1, &date) == CURLHE_OK) {
+		time_t t = curl_getdate(date->value, NULL);
+		rs->date = t > 0 ? t : 0;
+	}
 	return 0;
+}
+
+int http_permanent(CURLcode c)
+{
+	switch (c) {
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_URL_MALFORMAT:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+		return 1;
+	default:
+		return 0;
+	}
 }
 
 void http_response_free(struct http_response *rs)

@@ -24,12 +24,16 @@ struct http_response {
 	long status;                 /* 0 on transport error */
 	struct buf body;
 	CURLcode curl;               /* transport result */
+	time_t date;                 /* the server's Date header; 0 when absent */
 };
 
 CURL *http_handle_new(void);
 /* Returns 0 when a response arrived (any status), ERR_KEYSTORE on transport
  * errors (connect, timeout, reset), with the response's curl code set. */
 int http_do(CURL *h, const struct http_request *rq, struct http_response *rs, struct err *e);
+/* Transport errors that a retry will not heal: DNS, refused connection, TLS
+ * verification or handshake (also a wrong scheme), an unusable URL. */
+int http_permanent(CURLcode c);
 void http_response_free(struct http_response *rs);
 
 #endif

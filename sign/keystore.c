@@ -7,7 +7,15 @@
 int keystore_open(struct keystore *ks, const char *uri, const struct sign_config *cfg,
 		  struct err *e)
 {
+	return keystore_open_key(ks, uri, cfg, NULL, 0, e);
+}
+
+int keystore_open_key(struct keystore *ks, const char *uri, const struct sign_config *cfg,
+		      const struct key_conf *kc, int from_manifest, struct err *e)
+{
 	memset(ks, 0, sizeof *ks);
+	ks->conf = kc;
+	ks->from_manifest = from_manifest;
 	if (strlen(uri) >= sizeof ks->uri)
 		return err_set(e, ERR_USAGE, "key URI too long");
 	memcpy(ks->uri, uri, strlen(uri) + 1);
@@ -21,7 +29,10 @@ int keystore_open(struct keystore *ks, const char *uri, const struct sign_config
 	else
 		return err_set(e, ERR_USAGE,
 			       "key URI '%.60s': scheme must be awskms://, pkcs11: or file:", ks->signer);
-	return ks->ops->open(ks, cfg, e);
+	int rc = ks->ops->open(ks, cfg, e);
+	if (rc)
+		keystore_close(ks); /* a store whose open failed holds nothing open */
+	return rc;
 }
 
 void keystore_close(struct keystore *ks)

@@ -12,6 +12,7 @@
 #include "manifest/manifest.h"
 
 struct sign_config;
+struct key_conf;
 
 struct ks_sig {
 	uint8_t der[ECC_DER_SIG_MAX];
@@ -44,11 +45,23 @@ struct keystore {
 	int have_pub;
 	char signer[MF_URI_MAX];
 	int dev_only; /* file: keys, for development */
+	/* the signer configuration's entry for this key (may be NULL), and
+	 * whether the URI came from a manifest (not from the operator) */
+	const struct key_conf *conf;
+	int from_manifest;
+	/* who signs, for the audit log: the AWS access key id or the PKCS#11
+	 * token serial (set by public_key) */
+	char principal[160];
 };
 
-/* Choose the store for a URI and open it (no network yet). */
+/* Choose the store for a URI the operator gave and open it (no network
+ * yet). On failure nothing stays open. */
 int keystore_open(struct keystore *ks, const char *uri, const struct sign_config *cfg,
 		  struct err *e);
+/* Same, with the key's configuration; from_manifest: the URI came from a
+ * manifest (the caller has checked it with trust_manifest_key). */
+int keystore_open_key(struct keystore *ks, const char *uri, const struct sign_config *cfg,
+		      const struct key_conf *kc, int from_manifest, struct err *e);
 void keystore_close(struct keystore *ks);
 
 /* The checks of KMS answers (GetPublicKey, Sign), exposed for the fuzzers. */

@@ -24,13 +24,22 @@ struct kms_client {
 	struct aws_creds creds;
 	int have_creds;
 	struct ratelimit *rl; /* one per process: --max-rate is for all keys together */
+	long clock_offset;  /* seconds to add to this host's clock (guarded by mu) */
 };
 
+struct key_conf;
+
 /* endpoint: from the key URI (awskms://HOST:PORT/...), or NULL for the
- * standard settings. key_id helps find the region of an ARN. */
+ * standard settings. key_id helps find the region of an ARN. kc (may be
+ * NULL): the signer configuration's profile, region and endpoint for the
+ * key. When the URI came from a manifest (uri_untrusted), its endpoint is
+ * used only if kc or the operator's AWS settings name it. */
 int kms_client_init(struct kms_client *k, const char *endpoint, const char *key_id,
-		    const struct sign_config *cfg, struct err *e);
+		    const struct sign_config *cfg, const struct key_conf *kc, int uri_untrusted,
+		    struct err *e);
 void kms_client_free(struct kms_client *k);
+/* "aws:ACCESS_KEY_ID (source)" of the credentials in use, for the audit log. */
+void kms_principal(struct kms_client *k, char *out, size_t n);
 
 /* POST one action ("GetPublicKey", "Sign") with a JSON body; *out is the
  * parsed answer on success. */

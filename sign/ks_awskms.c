@@ -17,7 +17,7 @@ static int awskms_open(struct keystore *ks, const struct sign_config *cfg, struc
 	const char *slash = strchr(rest, '/');
 	if (!slash || !slash[1])
 		return err_set(e, ERR_USAGE, "%s: expected awskms:///KEYID or awskms://HOST:PORT/KEYID",
-			       ks->uri);
+			       ks->signer);
 	struct awskms *a = calloc(1, sizeof *a);
 	if (!a)
 		return err_set(e, ERR_INTERNAL, "out of memory");
@@ -25,7 +25,8 @@ static int awskms_open(struct keystore *ks, const struct sign_config *cfg, struc
 	char endpoint[300] = "";
 	if (slash > rest)
 		snprintf(endpoint, sizeof endpoint, "https://%.*s", (int)(slash - rest), rest);
-	int rc = kms_client_init(&a->client, endpoint[0] ? endpoint : NULL, a->key_id, cfg, e);
+	int rc = kms_client_init(&a->client, endpoint[0] ? endpoint : NULL, a->key_id, cfg, ks->conf,
+				 ks->from_manifest, e);
 	if (rc) {
 		free(a);
 		return err_prefix(e, "%s", ks->uri);
@@ -114,6 +115,8 @@ static int awskms_public_key(struct keystore *ks, struct err *e)
 		   : err_set(e, ERR_INTERNAL, "out of memory");
 	if (!rc)
 		rc = awskms_key_answer(ks, r, e);
+	if (!rc)
+		kms_principal(&a->client, ks->principal, sizeof ks->principal);
 	json_object_put(body);
 	json_object_put(r);
 	if (h)

@@ -4,8 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "common/p11.h"
 #include "keystore.h"
+#include "pin.h"
+#include "signer_conf.h"
 
 struct p11_worker {
 	CK_SESSION_HANDLE session;
@@ -18,13 +22,25 @@ static int p11_open(struct keystore *ks, const struct sign_config *cfg, struct e
 	struct p11_module *m = calloc(1, sizeof *m);
 	if (!m)
 		return err_set(e, ERR_INTERNAL, "out of memory");
-	int rc = p11_module_open(m, ks->uri, e);
+	int rc;
+	if (ks->conf) {
+		/* module and PIN from the signer configuration, never from the URI */
+		char pin[256];
+		int has_pin = 0;
+		rc = pin_read(ks->conf, ks->conf->uri, pin, sizeof pin, &has_pin, e);
+		if (!rc)
+			rc = p11_module_open_as(m, ks->uri, ks->conf->module, has_pin ? pin : NULL, e);
+		OPENSSL_cleanse(pin, sizeof pin);
+	} else {
+		rc = p11_module_open(m, ks->uri, e);
+	}
 	if (rc) {
 		free(m);
 		return rc;
 	}
 	/* from here on, the URI without its PIN names the key in messages */
 	snprintf(ks->signer, sizeof ks->signer, "%s", m->name);
+	snprintf(ks->principal, sizeof ks->principal, "pkcs11 %s", m->token);
 	ks->state = m;
 	return 0;
 }
@@ -96,7 +112,11 @@ static int p11_public_key(struct keystore *ks, struct err *e)
 	int rc = p11_session_open(m, &s, e);
 	if (rc)
 		return rc;
-	rc = p11_find_key(m, s, CKO_PUBLIC_KEY, (CK_KEY_TYPE)-1, &obj, e);
+	/* the public half of the one matching private key, by its CKA_ID */
+	CK_OBJECT_HANDLE priv;
+	rc = p11_find_key(m, s, CKO_PRIVATE_KEY, (CK_KEY_TYPE)-1, &priv, e);
+	if (!rc)
+		rc = p11_find_public_of(m, s, priv, &obj, e);
 	if (!rc && (m->f->C_GetAttributeValue(s, obj, t, 2) != CKR_OK ||
 		    parse_point(point, t[0].ulValueLen, params, t[1].ulValueLen, &ks->pub)))
 		rc = err_set(e, ERR_KEYSTORE, "%s: the key is not P-256, brainpoolP256t1, P-384 or brainpoolP384t1",

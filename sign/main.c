@@ -16,21 +16,30 @@ static const char usage_text[] =
 	"Usage:\n"
 	"  kms-sign-digest MANIFEST -o SIGNATURES [OPTIONS]\n"
 	"  kms-sign-digest pubkey URI [-o KEY.pem]\n"
+	"  kms-sign-digest audit verify AUDIT.jsonl\n"
 	"\n"
 	"Signs every digest of a manifest written by stm32-prep with the key its\n"
 	"URI names, after checking that key is the one the manifest expects, and\n"
 	"verifies every signature before writing it.\n"
 	"\n"
 	"Key URIs:  awskms:///alias/NAME | awskms:///arn:aws:kms:... | awskms://HOST:PORT/KEYID\n"
-	"           pkcs11:token=T;object=O?module-path=/usr/lib/...so&pin-source=file:/path\n"
+	"           pkcs11:token=T;object=O (module and PIN from the signer configuration;\n"
+	"           the pubkey verb also takes ?module-path=...&pin-source=file:...)\n"
 	"           file:key.pem (development only)\n"
 	"\n"
 	"Options:\n"
-	"  -o, --output FILE     signatures document (pubkey: PEM file; default stdout)\n"
+	"  -o, --output FILE     signatures document (pubkey: PEM file; default stdout);\n"
+	"                        missing directories are made\n"
+	"  --config FILE         signer configuration: the keys this host signs with, their\n"
+	"                        PKCS#11 module and PIN source, AWS settings and policy\n"
+	"                        (default $XDG_CONFIG_HOME/stm32-kms-sign/signer.yaml)\n"
 	"  -j, --jobs N          requests in flight (default 8)\n"
 	"  --max-rate R          requests per second, all jobs together (default 200)\n"
 	"  --max-attempts N      attempts per request, retries included (default 12)\n"
-	"  --review              print what would be signed and sign nothing\n"
+	"  --audit-log FILE      append one hash-chained JSON line per signature\n"
+	"                        (also audit_log: in the signer configuration)\n"
+	"  --review              print what would be signed, the keys and their policy,\n"
+	"                        and sign nothing (with --json: as JSON)\n"
 	"  --resume              keep valid signatures already in the output, sign the rest\n"
 	"  --json                one JSON document on stdout (with -q and on failure too)\n"
 	"  -q, --quiet           no summary\n"
@@ -100,6 +109,8 @@ static int parse_opt(struct sign_opts *o, int c, const char *arg)
 		if (parse_int(arg, 1, 100, &o->cfg.max_attempts))
 			return usage("--max-attempts takes 1 to 100");
 		return 0;
+	case 'C': o->config = arg; return 0;
+	case 'L': o->audit_log = arg; return 0;
 	case 'R': o->review = 1; return 0;
 	case 'S': o->resume = 1; return 0;
 	case 'J': o->json = 1; return 0;
@@ -130,6 +141,8 @@ static int run(int argc, char **argv, struct sign_opts *o)
 		{ "output", required_argument, NULL, 'o' }, { "jobs", required_argument, NULL, 'j' },
 		{ "max-rate", required_argument, NULL, 'r' },
 		{ "max-attempts", required_argument, NULL, 'a' },
+		{ "config", required_argument, NULL, 'C' },
+		{ "audit-log", required_argument, NULL, 'L' },
 		{ "review", no_argument, NULL, 'R' }, { "resume", no_argument, NULL, 'S' },
 		{ "json", no_argument, NULL, 'J' }, { "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
@@ -151,6 +164,8 @@ static int run(int argc, char **argv, struct sign_opts *o)
 	int nargs = argc - optind;
 	if (nargs == 2 && !strcmp(argv[optind], "pubkey"))
 		o->pubkey_uri = argv[optind + 1];
+	else if (nargs == 3 && !strcmp(argv[optind], "audit") && !strcmp(argv[optind + 1], "verify"))
+		o->audit_verify = argv[optind + 2];
 	else if (nargs == 1)
 		o->manifest = argv[optind];
 	else
@@ -158,7 +173,7 @@ static int run(int argc, char **argv, struct sign_opts *o)
 	if (o->manifest && !o->output && !o->review)
 		return usage("missing -o SIGNATURES");
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	rc = o->pubkey_uri ? cmd_pubkey(o) : cmd_sign(o);
+	rc = o->pubkey_uri ? cmd_pubkey(o) : o->audit_verify ? cmd_audit_verify(o) : cmd_sign(o);
 	curl_global_cleanup();
 	return rc;
 }

@@ -12,7 +12,7 @@
 
 #define SIGV4_MAX (64u << 10)
 #define SIGV4_MAX_HEADERS 32
-#define SIGV4_MAX_PARAMS 64
+#define SIGV4_MAX_PARAMS 1024
 
 static int unreserved(unsigned char c)
 {
@@ -111,47 +111,69 @@ static int param_cmp(const void *a, const void *b)
 	return c ? c : strcmp(x->value, y->value);
 }
 
+static void free_params(struct param *ps, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(ps[i].key);
+		free(ps[i].value);
+	}
+	free(ps);
+}
+
+/* Decode one "k=v" pair and encode both halves again, canonically. */
+static int one_param(const char *tok, struct buf *tmp, struct param *out)
+{
+	const char *eq = strchr(tok, '=');
+	size_t klen = eq ? (size_t)(eq - tok) : strlen(tok);
+	char *k = malloc(klen + 1), *v = malloc(strlen(tok) + 1);
+	int rc = -1;
+	out->key = out->value = NULL;
+	if (k && v) {
+		uri_decode(tok, klen, k);
+		uri_decode(eq ? eq + 1 : "", eq ? strlen(eq + 1) : 0, v);
+		buf_reset(tmp);
+		uri_encode(tmp, k, strlen(k), 0);
+		out->key = buf_ok(tmp) ? strdup(buf_cstr(tmp)) : NULL;
+		buf_reset(tmp);
+		uri_encode(tmp, v, strlen(v), 0);
+		out->value = buf_ok(tmp) ? strdup(buf_cstr(tmp)) : NULL;
+		rc = out->key && out->value ? 0 : -1;
+	}
+	free(k);
+	free(v);
+	return rc;
+}
+
+/* Every parameter (up to SIGV4_MAX_PARAMS, else an error: never dropped),
+ * sorted by name then value. */
 static int canonical_query(const char *q, struct buf *b)
 {
 	if (!q || !*q)
 		return 0;
-	struct param ps[SIGV4_MAX_PARAMS];
-	size_t n = 0;
+	size_t n = 0, max = 1;
+	for (const char *p = q; *p; p++)
+		max += *p == '&';
+	if (max > SIGV4_MAX_PARAMS)
+		return -1;
+	struct param *ps = calloc(max, sizeof *ps);
+	char *copy = strdup(q);
 	struct buf tmp;
 	buf_init(&tmp, SIGV4_MAX);
-	char *copy = strdup(q);
-	if (!copy)
-		return -1;
-	for (char *save = NULL, *tok = strtok_r(copy, "&", &save); tok && n < SIGV4_MAX_PARAMS;
-	     tok = strtok_r(NULL, "&", &save)) {
-		char *eq = strchr(tok, '=');
-		size_t klen = eq ? (size_t)(eq - tok) : strlen(tok);
-		char *k = malloc(klen + 1), *v = malloc(strlen(tok) + 1);
-		if (!k || !v) {
-			free(k);
-			free(v);
-			break;
-		}
-		uri_decode(tok, klen, k);
-		uri_decode(eq ? eq + 1 : "", eq ? strlen(eq + 1) : 0, v);
-		buf_reset(&tmp);
-		uri_encode(&tmp, k, strlen(k), 0);
-		ps[n].key = strdup(buf_cstr(&tmp));
-		buf_reset(&tmp);
-		uri_encode(&tmp, v, strlen(v), 0);
-		ps[n++].value = strdup(buf_cstr(&tmp));
-		free(k);
-		free(v);
+	int rc = ps && copy ? 0 : -1;
+	for (char *save = NULL, *tok = copy ? strtok_r(copy, "&", &save) : NULL; !rc && tok;
+	     tok = strtok_r(NULL, "&", &save))
+		if ((rc = one_param(tok, &tmp, &ps[n])) == 0 || ps[n].key || ps[n].value)
+			n++; /* kept for free_params even when incomplete */
+	if (!rc) {
+		qsort(ps, n, sizeof ps[0], param_cmp);
+		for (size_t i = 0; i < n; i++)
+			buf_printf(b, "%s%s=%s", i ? "&" : "", ps[i].key, ps[i].value);
 	}
-	qsort(ps, n, sizeof ps[0], param_cmp);
-	for (size_t i = 0; i < n; i++) {
-		buf_printf(b, "%s%s=%s", i ? "&" : "", ps[i].key, ps[i].value);
-		free(ps[i].key);
-		free(ps[i].value);
-	}
+	if (ps)
+		free_params(ps, n);
 	free(copy);
 	buf_free(&tmp);
-	return 0;
+	return rc;
 }
 
 struct canon_field {
@@ -212,7 +234,10 @@ static void canonical_headers(const struct sigv4_input *in, struct buf *b, struc
 	struct canon_field hs[SIGV4_MAX_HEADERS];
 	size_t n = collect_headers(in, hs);
 	for (size_t i = 0; i < n; i++) {
-		buf_printf(b, "%s:%s\n", hs[i].name, buf_cstr(&hs[i].value));
+		if (!buf_ok(&hs[i].value))
+			buf_fail(b);
+		else
+			buf_printf(b, "%s:%s\n", hs[i].name, buf_cstr(&hs[i].value));
 		buf_printf(signed_hdrs, "%s%s", i ? ";" : "", hs[i].name);
 		buf_free(&hs[i].value);
 	}
@@ -264,14 +289,21 @@ int sigv4_sign(const struct sigv4_input *in, struct sigv4_output *out, struct er
 	canonical_path(in, c);
 	buf_ch(c, '\n');
 	if (canonical_query(in->query, c))
-		return err_set(e, ERR_INTERNAL, "out of memory");
+		return err_set(e, ERR_INTERNAL, "sigv4: more than %u query parameters, or out of memory",
+			       SIGV4_MAX_PARAMS);
 	buf_ch(c, '\n');
 	canonical_headers(in, c, &out->signed_headers);
+	if (!buf_ok(&out->signed_headers) || !buf_ok(c))
+		return err_set(e, ERR_INTERNAL, "sigv4: request too large to sign");
 	buf_printf(c, "\n%s\n%s", buf_cstr(&out->signed_headers), payload);
-	sha256_hex(buf_cstr(c), c->len, creq_hash);
+	if (!buf_ok(c))
+		return err_set(e, ERR_INTERNAL, "sigv4: request too large to sign");
+	sha256_hex(buf_cstr(c), buf_len(c), creq_hash);
 	snprintf(date, sizeof date, "%.8s", in->amz_date);
 	buf_printf(&out->string_to_sign, "AWS4-HMAC-SHA256\n%s\n%s/%s/%s/aws4_request\n%s",
 		   in->amz_date, date, in->region, in->service, creq_hash);
+	if (!buf_ok(&out->string_to_sign))
+		return err_set(e, ERR_INTERNAL, "sigv4: request too large to sign");
 	derive_signature(in, buf_cstr(&out->string_to_sign), out->signature);
 	buf_printf(&out->authorization,
 		   "AWS4-HMAC-SHA256 Credential=%s/%s/%s/%s/aws4_request, SignedHeaders=%s, Signature=%s",

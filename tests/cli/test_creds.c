@@ -154,3 +154,35 @@ Test(creds, ec2_imdsv2_from_a_loopback_metadata_endpoint, .init = start, .fini =
 	cr_expect_null(strstr(r.err, "imds-session"));
 	run_free(&r);
 }
+
+Test(creds, regression_a_web_identity_form_past_128_kib_is_sent_whole, .init = start, .fini = stop)
+{
+	/* 50,000 token bytes that each escape to three: the form body passed its
+	 * 128 KiB maximum and was sent as the old length with an empty buffer
+	 * (an out-of-bounds read under ASan). Now it is sent whole, and STS
+	 * answers it (here: refuses the token). */
+	struct run r = run_cmd(
+		"%s " NO_ENV_CREDS " cd %s && head -c 50000 /dev/zero | tr '\\0' '/' > oidc.jwt && "
+		"AWS_WEB_IDENTITY_TOKEN_FILE=%s/oidc.jwt AWS_ROLE_ARN=arn:aws:iam::111122223333:role/signer "
+		"AWS_ENDPOINT_URL_STS=https://127.0.0.1:%d/ kms-sign-digest -q m.yaml -o s.yaml",
+		srv.env, dir, dir, srv.port);
+	cr_expect_eq(r.code, 5, "%s", r.err);
+	cr_expect(strstr(r.err, "AssumeRoleWithWebIdentity for arn:aws:iam::111122223333:role/signer: HTTP 403") != NULL,
+		  "%s", r.err);
+	cr_expect_null(strstr(r.err, "AddressSanitizer"), "%s", r.err);
+	run_free(&r);
+}
+
+Test(creds, regression_a_container_uri_on_a_host_named_like_localhost_is_refused, .init = start, .fini = stop)
+{
+	/* http://localhost.attacker.example/ passed the prefix test for loopback
+	 * and would have received the container authorization token in clear. */
+	struct run r = run_cmd("%s " NO_ENV_CREDS " cd %s && AWS_CONTAINER_CREDENTIALS_FULL_URI=http://localhost.attacker.example/ "
+			       "AWS_CONTAINER_AUTHORIZATION_TOKEN=secret-tok kms-sign-digest m.yaml -o s.yaml", srv.env, dir);
+	cr_expect_eq(r.code, 5, "%s", r.err);
+	cr_expect(strstr(r.err, "AWS_CONTAINER_CREDENTIALS_FULL_URI must be https or a loopback http address") != NULL,
+		  "%s", r.err);
+	cr_expect_null(strstr(r.err, "secret-tok"));
+	cr_expect_eq(kms_stat(&srv, "sign"), 0);
+	run_free(&r);
+}

@@ -1,6 +1,7 @@
 /* kms-sign-digest against real components started by the tests: the
  * loopback KMS endpoint (SigV4 checked by botocore) and a SoftHSM2 token. */
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -294,25 +295,26 @@ static void make_token(void)
 		"%s cd %s && mkdir -p tokens && printf 'directories.tokendir = %s/tokens\\nobjectstore.backend = file\\nlog.level = ERROR\\n' > softhsm2.conf && "
 		"softhsm2-util --init-token --free --label stm32 --pin 123456 --so-pin 654321 >/dev/null && "
 		"pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so --token-label stm32 --login --pin 123456 "
-		"--keypairgen --key-type EC:prime256v1 --label fsbl-k5 --id 05 >/dev/null 2>&1 && echo 123456 > pin.txt",
-		hsm_env(), dir, dir);
+		"--keypairgen --key-type EC:prime256v1 --label fsbl-k5 --id 05 >/dev/null 2>&1 && echo 123456 > pin.txt && "
+		"printf 'format: stm32-signer/1\\nkeys:\\n  - uri: \\047pkcs11:token=stm32;object=fsbl-k5\\047\\n"
+		"    module: /usr/lib/softhsm/libsofthsm2.so\\n    pin: file:%s/pin.txt\\n' > signer.yaml",
+		hsm_env(), dir, dir, dir);
 	cr_assert_eq(r.code, 0, "SoftHSM2 token: %s%s", r.out, r.err);
 	run_free(&r);
 }
 
-#define HSM_URI "pkcs11:token=stm32;object=fsbl-k5?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:%s/pin.txt"
+#define HSM_URI "pkcs11:token=stm32;object=fsbl-k5"
+#define HSM_FULL_URI HSM_URI "?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:%s/pin.txt"
 
 Test(pkcs11, manifest_signed_through_softhsm2_verifies, .init = start, .fini = stop)
 {
 	make_token();
-	char uri[512];
-	snprintf(uri, sizeof uri, HSM_URI, dir);
 	struct run r = run_cmd(
-		"%s cd %s && kms-sign-digest -q pubkey '%s' -o hsm.pub.pem && head -c 5000 /dev/urandom > p && "
+		"%s cd %s && kms-sign-digest -q --config signer.yaml pubkey '%s' -o hsm.pub.pem && head -c 5000 /dev/urandom > p && "
 		"stm32-prep -q --soc stm32mp25 --pubkey %s --pubkey hsm.pub.pem --key-index 1 --key-uri '%s' p -o o.stm32 -m m.yaml && "
-		"kms-sign-digest m.yaml -o s.yaml --jobs 4 && stm32-assemble m.yaml s.yaml --out-dir signed && "
+		"kms-sign-digest --config signer.yaml m.yaml -o s.yaml --jobs 4 && stm32-assemble m.yaml s.yaml --out-dir signed && "
 		"stm32-inspect signed/o.stm32 | grep -q 'ROM verdict:       accepted'",
-		hsm_env(), dir, uri, fixture("fixtures/keys/k0.pub.pem"), uri);
+		hsm_env(), dir, HSM_URI, fixture("fixtures/keys/k0.pub.pem"), HSM_URI);
 	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
 	cr_expect(strstr(r.out, "pkcs11:token=stm32;object=fsbl-k5") != NULL, "%s", r.out);
 	cr_expect_null(strstr(r.out, "123456"));
@@ -333,9 +335,20 @@ Test(pkcs11, pubkey_with_a_pin_value_in_the_uri_never_prints_the_pin, .init = st
 	run_free(&r);
 }
 
-/* The module under pkcs11-spy (OpenSC), which logs every call with its session. */
-#define SPY_URI "pkcs11:token=stm32;object=fsbl-k5?module-path=/usr/lib/x86_64-linux-gnu/pkcs11/pkcs11-spy.so" \
-		"&pin-source=file:%s/pin.txt"
+Test(pkcs11, the_pubkey_verb_takes_module_and_pin_source_from_the_operator, .init = start, .fini = stop)
+{
+	make_token();
+	char uri[512];
+	snprintf(uri, sizeof uri, HSM_FULL_URI, dir);
+	struct run r = run_cmd("%s cd %s && kms-sign-digest pubkey '%s' -o hsm.pub.pem", hsm_env(), dir, uri);
+	cr_expect_eq(r.code, 0, "%s", r.err);
+	cr_expect(strstr(r.err, "fingerprint") != NULL, "%s", r.err);
+	run_free(&r);
+}
+
+/* The token under pkcs11-spy (OpenSC), which logs every call with its session: the
+ * signer configuration with the spy as its module (PKCS11SPY names the real one). */
+#define SPY_CONFIG "sed 's|module: .*|module: /usr/lib/x86_64-linux-gnu/pkcs11/pkcs11-spy.so|' signer.yaml > spy.yaml && "
 /* pkcs11-spy leaks 16 bytes of its own: not ours to report under LeakSanitizer */
 #define SPY_ENV "export PKCS11SPY=/usr/lib/softhsm/libsofthsm2.so PKCS11SPY_OUTPUT=%s/spy.log " \
 		"LSAN_OPTIONS=suppressions=$PWD/spy.supp; echo leak:pkcs11-spy.so > spy.supp;"
@@ -343,18 +356,17 @@ Test(pkcs11, pubkey_with_a_pin_value_in_the_uri_never_prints_the_pin, .init = st
 Test(pkcs11, many_workers_each_use_their_own_session, .init = start, .fini = stop)
 {
 	make_token();
-	char uri[512];
-	snprintf(uri, sizeof uri, SPY_URI, dir);
 	FILE *f = fopen(pjoin(dir, "release.yaml"), "w");
 	fprintf(f, "format: stm32-release/1\nkeysets:\n  hsm: [hsm.pub.pem]\nimages:\n");
 	for (int i = 0; i < 64; i++)
-		fprintf(f, "  - {id: i%d, input: p, soc: stm32mp13, keyset: hsm, key_index: 0, key_uri: '%s'}\n", i, uri);
+		fprintf(f, "  - {id: i%d, input: p, soc: stm32mp13, keyset: hsm, key_index: 0, key_uri: '%s'}\n", i, HSM_URI);
 	fclose(f);
-	struct run r = run_cmd("%s cd %s && " SPY_ENV " kms-sign-digest -q pubkey '%s' -o hsm.pub.pem && "
-			       "head -c 999 /dev/urandom > p && stm32-prep -q --release release.yaml --out-dir out && "
-			       "rm spy.log && kms-sign-digest -q out/manifest.yaml -o out/s.yaml --jobs 8 && "
+	struct run r = run_cmd("%s cd %s && " SPY_ENV SPY_CONFIG "kms-sign-digest -q --config spy.yaml pubkey '%s' "
+			       "-o hsm.pub.pem && head -c 999 /dev/urandom > p && "
+			       "stm32-prep -q --release release.yaml --out-dir out && rm spy.log && "
+			       "kms-sign-digest -q --config spy.yaml out/manifest.yaml -o out/s.yaml --jobs 8 && "
 			       "stm32-assemble -q out/manifest.yaml out/s.yaml --out-dir signed",
-			       hsm_env(), dir, dir, uri);
+			       hsm_env(), dir, dir, HSM_URI);
 	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
 	run_free(&r);
 	/* pkcs11-spy interleaves the lines of concurrent calls, so count whole lines: the
@@ -370,6 +382,91 @@ Test(pkcs11, many_workers_each_use_their_own_session, .init = start, .fini = sto
 	cr_expect_geq(used, 8, "8 workers used %d session handles", used);
 	cr_expect_eq(signs, 64);
 	cr_expect_eq(active, 0, "%d calls refused with CKR_OPERATION_ACTIVE", active);
+	run_free(&r);
+}
+
+/* A shared library that writes a marker file when it is loaded. */
+static void make_marker_library(void)
+{
+	const char *src = "#include <stdio.h>\n#include <stdlib.h>\n"
+			  "__attribute__((constructor)) static void loaded(void) {\n"
+			  "  FILE *f = fopen(getenv(\"MARKER\") ? getenv(\"MARKER\") : \"/dev/null\", \"w\");\n"
+			  "  if (f) { fputs(\"loaded\\n\", f); fclose(f); }\n}\n";
+	write_file(pjoin(dir, "marker.c"), src, strlen(src));
+	struct run r = run_cmd("cd %s && cc -shared -fPIC -o marker.so marker.c", dir);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+}
+
+struct module_case {
+	char name[48];
+	int config;          /* sign with --config signer.yaml */
+	char attr[40];       /* appended to the manifest's URI, then the test directory */
+	char file[40];       /* and this file in it */
+	char expect[96];
+};
+
+static struct module_case module_cases[] = {
+	{ "no configuration", 0, "?module-path=", "/marker.so", "the manifest cannot choose the module or the PIN" },
+	{ "another module than configured", 1, "?module-path=", "/marker.so", "the manifest chooses module-path" },
+	{ "another PIN file than configured", 1, "?pin-source=file:", "/marker.c", "the manifest chooses pin-source" },
+};
+
+ParameterizedTestParameters(pkcs11, regression_a_manifest_cannot_choose_the_module_or_the_pin)
+{
+	return cr_make_param_array(struct module_case, module_cases, sizeof module_cases / sizeof module_cases[0]);
+}
+
+ParameterizedTest(struct module_case *mc, pkcs11, regression_a_manifest_cannot_choose_the_module_or_the_pin,
+		  .init = start, .fini = stop)
+{
+	/* module-path in a manifest's URI was loaded: the build host ran code on
+	 * the signing host; pin-source named a file the signer read. */
+	make_token();
+	make_marker_library();
+	char uri[700];
+	snprintf(uri, sizeof uri, "%s%s%s%s", HSM_URI, mc->attr, dir, mc->file);
+	struct run r = run_cmd("%s export MARKER=%s/loaded; cd %s && kms-sign-digest -q --config signer.yaml pubkey '%s' -o hsm.pub.pem && "
+			       "head -c 999 /dev/urandom > p && stm32-prep -q --soc stm32mp13 --pubkey hsm.pub.pem --key-uri '%s' p -o o.stm32 -m m.yaml && "
+			       "kms-sign-digest %s m.yaml -o s.yaml",
+			       hsm_env(), dir, dir, HSM_URI, uri, mc->config ? "--config signer.yaml" : "");
+	cr_expect_eq(r.code, 2, "%s: %s", mc->name, r.err);
+	cr_expect(strstr(r.err, mc->expect) != NULL, "%s: %s", mc->name, r.err);
+	cr_expect(strstr(r.err, "nothing was loaded") != NULL, "%s: %s", mc->name, r.err);
+	cr_expect_not(file_exists(pjoin(dir, "loaded")), "%s: the manifest's module was loaded", mc->name);
+	cr_expect_not(file_exists(pjoin(dir, "s.yaml")));
+	cr_expect_not(file_exists(pjoin(dir, "s.yaml.journal")));
+	run_free(&r);
+}
+
+Test(pkcs11, regression_a_uri_that_matches_two_private_keys_is_refused, .init = start, .fini = stop)
+{
+	/* Without object=, the first of two matching keys signed. */
+	make_token();
+	struct run r = run_cmd("%s cd %s && pkcs11-tool --module /usr/lib/softhsm/libsofthsm2.so --token-label stm32 --login "
+			       "--pin 123456 --keypairgen --key-type EC:prime256v1 --label other --id 06 >/dev/null 2>&1 && "
+			       "printf 'format: stm32-signer/1\\nkeys:\\n  - {uri: \\047pkcs11:token=stm32\\047, "
+			       "module: /usr/lib/softhsm/libsofthsm2.so, pin: env:HSM_PIN}\\n' > two.yaml && "
+			       "HSM_PIN=123456 kms-sign-digest --config two.yaml pubkey 'pkcs11:token=stm32'",
+			       hsm_env(), dir);
+	cr_expect_eq(r.code, 5, "%s", r.err);
+	cr_expect(strstr(r.err, "more than one key object matches, expected exactly one") != NULL,
+		  "%s", r.err);
+	run_free(&r);
+}
+
+Test(pkcs11, regression_a_store_whose_open_fails_is_closed, .init = start, .fini = stop)
+{
+	/* The module stayed loaded and the store's memory was lost (LeakSanitizer
+	 * in the sanitizer run turns that into another exit code). */
+	make_token();
+	struct run r = run_cmd("%s cd %s && printf 'format: stm32-signer/1\\nkeys:\\n  - {uri: \\047pkcs11:token=nosuch\\047, "
+			       "module: /usr/lib/softhsm/libsofthsm2.so, pin: file:%s/pin.txt}\\n' > none.yaml && "
+			       "kms-sign-digest --config none.yaml pubkey 'pkcs11:token=nosuch'",
+			       hsm_env(), dir, dir);
+	cr_expect_eq(r.code, 5, "%s", r.err);
+	cr_expect(strstr(r.err, "no token matches the URI") != NULL, "%s", r.err);
+	cr_expect_null(strstr(r.err, "LeakSanitizer"), "%s", r.err);
 	run_free(&r);
 }
 
@@ -390,7 +487,7 @@ Test(pkcs11, regression_wrong_pin_is_named_ckr_pin_incorrect, .init = start, .fi
 	/* was "login failed or no single public key object matches" */
 	make_token();
 	char uri[512];
-	snprintf(uri, sizeof uri, HSM_URI, dir);
+	snprintf(uri, sizeof uri, HSM_FULL_URI, dir);
 	struct run r = run_cmd("%s cd %s && echo 000000 > pin.txt && kms-sign-digest pubkey '%s' -o hsm.pub.pem",
 			       hsm_env(), dir, uri);
 	cr_expect_eq(r.code, 5);
@@ -404,5 +501,50 @@ Test(pkcs11, regression_wrong_pin_is_named_ckr_pin_incorrect, .init = start, .fi
 	cr_expect_eq(r.code, 5);
 	cr_expect(strstr(r.err, "no key object matches, expected exactly one (without a PIN only public objects are visible") != NULL,
 		  "%s", r.err);
+	run_free(&r);
+}
+
+/* ---- transport errors: permanent ones are not retried like throttling ---- */
+
+struct transport_case {
+	char name[40];
+	char env[160];      /* shell assignments after srv.env */
+	int code;
+	char expect[80];    /* in the message */
+};
+
+static struct transport_case transport_cases[] = {
+	{ "closed endpoint", "export AWS_ENDPOINT_URL_KMS=https://127.0.0.1:1;", 5, "127.0.0.1 port 1" },
+	{ "untrusted CA", "unset AWS_CA_BUNDLE;", 5, "certificate" },
+	{ "unknown host", "export AWS_ENDPOINT_URL_KMS=https://no-such-host.invalid;", 5, "no-such-host.invalid" },
+	{ "wrong scheme", "export AWS_ENDPOINT_URL_KMS=http://127.0.0.1:1;", 2, "the scheme must be https" },
+};
+
+ParameterizedTestParameters(kms_sign, regression_permanent_transport_errors_fail_fast_and_readably)
+{
+	return cr_make_param_array(struct transport_case, transport_cases,
+				   sizeof transport_cases / sizeof transport_cases[0]);
+}
+
+ParameterizedTest(struct transport_case *tc, kms_sign, regression_permanent_transport_errors_fail_fast_and_readably,
+		  .init = start, .fini = stop, .timeout = 60)
+{
+	/* They were retried 12 times (8-19 s) and the message repeated itself:
+	 * "gave up after 12 attempts: KMS GetPublicKey: gave up after 12 attempts: ver". */
+	make_release(2, 1, "awskms:///alias/k1");
+	struct run r = run_cmd("%s %s cd %s && s=$(date +%%s%%N); "
+			       "kms-sign-digest out/manifest.yaml -o out/sigs.yaml; rc=$?; "
+			       "echo $(( ($(date +%%s%%N) - s) / 1000000 )); exit $rc",
+			       srv.env, tc->env, dir);
+	long ms = strtol(r.out, NULL, 10);
+	cr_expect_eq(r.code, tc->code, "%s: %s", tc->name, r.err);
+	cr_expect_lt(ms, 15000, "%s took %ld ms", tc->name, ms);
+	cr_expect(strstr(r.err, tc->expect) != NULL, "%s: %s", tc->name, r.err);
+	const char *first = strstr(r.err, "KMS GetPublicKey");
+	cr_expect(tc->code == 2 || (first && !strstr(first + 1, "KMS GetPublicKey")),
+		  "%s: the action is named once: %s", tc->name, r.err);
+	cr_expect_null(strstr(r.err, "gave up after 12"), "%s: %s", tc->name, r.err);
+	cr_expect_eq(kms_stat(&srv, "sign"), 0);
+	cr_expect_not(file_exists(pjoin(dir, "out/sigs.yaml")));
 	run_free(&r);
 }

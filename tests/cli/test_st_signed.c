@@ -53,6 +53,14 @@ static void free_params(struct criterion_test_params *p)
 	cr_free(p->params);
 }
 
+/* The parameters: the cases a filter keeps. */
+#define CASES_WHERE(keep)                                                             \
+	do {                                                                          \
+		size_t n;                                                             \
+		struct st_case *p = only(keep, &n);                                   \
+		return cr_make_param_array(struct st_case, p, n, free_params);        \
+	} while (0)
+
 static int is_signed(const struct st_case *c) { return c->sig; }
 static int is_plain(const struct st_case *c) { return !c->enc; }
 static int is_plain_signed(const struct st_case *c) { return c->sig && !c->enc; }
@@ -70,9 +78,7 @@ static void otp_of(const char *dir, const struct st_case *c)
 
 ParameterizedTestParameters(st_signed, is_accepted_with_the_otp_of_its_key_set)
 {
-	size_t n;
-	struct st_case *p = only(is_signed, &n);
-	return cr_make_param_array(struct st_case, p, n, free_params);
+	CASES_WHERE(is_signed);
 }
 
 ParameterizedTest(struct st_case *c, st_signed, is_accepted_with_the_otp_of_its_key_set)
@@ -89,9 +95,7 @@ ParameterizedTest(struct st_case *c, st_signed, is_accepted_with_the_otp_of_its_
 
 ParameterizedTestParameters(st_signed, is_rejected_when_a_payload_bit_flips)
 {
-	size_t n;
-	struct st_case *p = only(is_signed, &n);
-	return cr_make_param_array(struct st_case, p, n, free_params);
+	CASES_WHERE(is_signed);
 }
 
 ParameterizedTest(struct st_case *c, st_signed, is_rejected_when_a_payload_bit_flips)
@@ -110,9 +114,7 @@ static int has_nonauth(const struct st_case *c) { return c->sig && c->nonauth; }
 
 ParameterizedTestParameters(st_signed, still_verifies_when_a_bit_of_the_unsigned_fields_flips)
 {
-	size_t n;
-	struct st_case *p = only(has_nonauth, &n);
-	return cr_make_param_array(struct st_case, p, n, free_params);
+	CASES_WHERE(has_nonauth);
 }
 
 ParameterizedTest(struct st_case *c, st_signed, still_verifies_when_a_bit_of_the_unsigned_fields_flips)
@@ -152,9 +154,7 @@ static void st_args(const char *name, char *out, size_t n)
 
 ParameterizedTestParameters(st_compat, rebuilds_st_bytes_from_st_arguments)
 {
-	size_t n;
-	struct st_case *p = only(is_plain, &n);
-	return cr_make_param_array(struct st_case, p, n, free_params);
+	CASES_WHERE(is_plain);
 }
 
 ParameterizedTest(struct st_case *c, st_compat, rebuilds_st_bytes_from_st_arguments)
@@ -172,9 +172,7 @@ ParameterizedTest(struct st_case *c, st_compat, rebuilds_st_bytes_from_st_argume
 
 ParameterizedTestParameters(st_two_phase, prep_sign_assemble_give_st_bytes)
 {
-	size_t n;
-	struct st_case *p = only(is_plain_signed, &n);
-	return cr_make_param_array(struct st_case, p, n, free_params);
+	CASES_WHERE(is_plain_signed);
 }
 
 /* ST's options as stm32-prep's: the signing key's index from its file name,

@@ -18,7 +18,12 @@ signature has that half with a leading zero byte), short_share (share of
 signatures forced short), rate_limit (requests/s above which Sign is
 throttled), expire_token_once (answer ExpiredTokenException once), expire_token_times
 (that many requests answered ExpiredTokenException), signature_expired,
-access_denied (answer every request so), key_spec (the KeySpec GetPublicKey reports).
+access_denied (answer every request so), key_spec (the KeySpec GetPublicKey reports),
+fail_sign_after (Sign calls after that many successful ones are denied),
+skew_seconds (the server's clock, in its checks and its Date header, runs that far ahead).
+Like KMS, it refuses a request signed for another region than its own, one whose
+SignedHeaders lack host, x-amz-date, x-amz-target or content-type, and one without the
+session token it was started with (--token); it answers ListKeys.
 Prints "READY <port>" on stdout when it accepts connections.
 """
 import argparse
@@ -78,6 +83,9 @@ class State:
         with self.lock:
             self.stats[key] += n
 
+    def skew(self):
+        return float(self.faults.get("skew_seconds", 0) or 0)
+
     def chance(self, name):
         share = float(self.faults.get(name, 0) or 0)
         return share > 0 and random.random() < share
@@ -133,6 +141,11 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):
         pass
 
+    def date_time_string(self, timestamp=None):
+        if timestamp is None:
+            timestamp = time.time() + self.server.state.skew()
+        return super().date_time_string(timestamp)
+
     def answer(self, status, obj=None, raw=None):
         body = raw if raw is not None else json.dumps(obj).encode()
         self.send_response(status)
@@ -150,6 +163,22 @@ class Handler(BaseHTTPRequestHandler):
         if auth is None:
             self.error(400, "MissingAuthenticationTokenException", "Missing Authentication Token")
             return False
+        if auth["region"] != st.region or auth["service"] != "kms":
+            st.count("bad_signature")
+            self.error(400, "InvalidSignatureException",
+                       "Credential should be scoped to a valid region and service: kms in %s, not %s in %s"
+                       % (st.region, auth["service"], auth["region"]))
+            return False
+        missing = [h for h in ("host", "x-amz-date", "x-amz-target", "content-type")
+                   if h not in auth["signed_headers"].split(";")]
+        token = self.headers.get("X-Amz-Security-Token")
+        if token is not None and "x-amz-security-token" not in auth["signed_headers"].split(";"):
+            missing.append("x-amz-security-token")
+        if missing:
+            st.count("bad_signature")
+            self.error(400, "InvalidSignatureException",
+                       "SignedHeaders must include %s" % ", ".join(missing))
+            return False
         if auth["access_key"] != st.access_key:
             self.error(400, "UnrecognizedClientException",
                        "The security token included in the request is invalid.")
@@ -160,13 +189,13 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             self.error(400, "IncompleteSignatureException", "X-Amz-Date is missing or invalid")
             return False
-        if abs((datetime.datetime.utcnow() - when).total_seconds()) > 300:
+        now = datetime.datetime.utcnow() + datetime.timedelta(seconds=st.skew())
+        if abs((now - when).total_seconds()) > 300:
             self.error(400, "InvalidSignatureException",
                        "Signature expired: %s is now earlier than the allowed window" % amz_date)
             return False
         signed = auth["signed_headers"].split(";")
         headers = {h: self.headers.get(h, "") for h in signed}
-        token = self.headers.get("X-Amz-Security-Token")
         if st.token and token != st.token:
             self.error(400, "UnrecognizedClientException",
                        "The security token included in the request is invalid.")
@@ -303,6 +332,9 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             self.error(400, "SerializationException", "body is not JSON")
             return
+        if target == "TrentService.ListKeys":
+            self.list_keys()
+            return
         key = st.keys.get(req.get("KeyId", ""))
         if key is None:
             self.error(400, "NotFoundException", "Key '%s' does not exist" % req.get("KeyId"))
@@ -313,6 +345,12 @@ class Handler(BaseHTTPRequestHandler):
             self.sign(key, req)
         else:
             self.error(400, "UnknownOperationException", target)
+
+    def list_keys(self):
+        st = self.server.state
+        arns = sorted({arn for arn, _ in st.keys.values()})
+        self.answer(200, {"Keys": [{"KeyArn": a, "KeyId": a.rsplit("/", 1)[1]} for a in arns],
+                          "Truncated": False})
 
     def get_public_key(self, key):
         st = self.server.state
@@ -329,6 +367,10 @@ class Handler(BaseHTTPRequestHandler):
     def sign(self, key, req):
         st = self.server.state
         arn, priv = key
+        limit = st.faults.get("fail_sign_after")
+        if limit is not None and st.stats["sign"] >= int(limit):
+            self.error(400, "AccessDeniedException", "User is not authorized to perform: kms:Sign")
+            return
         _, alg, h = CURVES[priv.curve.name]
         if req.get("SigningAlgorithm") != alg:
             self.error(400, "InvalidKeyUsageException", "unsupported SigningAlgorithm")

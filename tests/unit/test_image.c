@@ -224,7 +224,7 @@ Test(image_segments, every_row_covers_the_payload_exactly_once_and_in_one_piece)
 	}
 }
 
-Test(checksum, word_wise_sum_equals_the_byte_sum_at_every_length_and_alignment)
+Test(checksum, sum_equals_the_byte_sum_at_every_length_and_alignment)
 {
 	static uint8_t buf[5000];
 	for (size_t i = 0; i < sizeof buf; i++)

@@ -230,3 +230,45 @@ ParameterizedTest(struct kms_known *k, sigv4, kms_known_answer)
 	json_object_put(ctx);
 	free(ctxt);
 }
+
+static void sign_query(const char *query, struct sigv4_output *out, int *rc, struct err *e)
+{
+	struct sigv4_header h[2] = { { "Host", "example.amazonaws.com" }, { "X-Amz-Date", "20150830T123600Z" } };
+	struct sigv4_input in = { .method = "GET", .path = "/", .query = query, .headers = h, .nheaders = 2,
+				  .amz_date = "20150830T123600Z", .region = "us-east-1", .service = "service",
+				  .access_key = "AKIDEXAMPLE", .secret_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" };
+	*rc = sigv4_sign(&in, out, e);
+}
+
+Test(sigv4, regression_more_than_64_query_parameters_are_all_signed)
+{
+	/* Parameters past the 64th were dropped from the canonical request. */
+	char q[4096] = "";
+	for (int i = 99; i >= 0; i--) {
+		size_t n = strlen(q);
+		snprintf(q + n, sizeof q - n, "%sp%02d=%d", i == 99 ? "" : "&", i, i);
+	}
+	struct sigv4_output out;
+	int rc;
+	sign_query(q, &out, &rc, NULL);
+	cr_assert_eq(rc, 0);
+	const char *c = buf_cstr(&out.canonical);
+	cr_expect(strstr(c, "\np00=0&p01=1&") != NULL, "sorted: %.80s", c);
+	cr_expect(strstr(c, "&p98=98&p99=99\n") != NULL, "the last of 100 parameters is signed: %s", c);
+	sigv4_output_free(&out);
+}
+
+Test(sigv4, regression_too_many_query_parameters_are_refused_not_dropped)
+{
+	static char q[20000];
+	size_t n = 0;
+	for (int i = 0; i < 2000; i++)
+		n += (size_t)snprintf(q + n, sizeof q - n, "%sa=1", i ? "&" : "");
+	struct sigv4_output out;
+	struct err e = { 0 };
+	int rc;
+	sign_query(q, &out, &rc, &e);
+	cr_expect_neq(rc, 0);
+	cr_expect(strstr(e.msg, "more than 1024 query parameters") != NULL, "%s", e.msg);
+	sigv4_output_free(&out);
+}
