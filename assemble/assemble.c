@@ -165,6 +165,8 @@ static int verify_output(struct asm_item *it, const struct asm_opts *o, struct e
 	int rc = image_file_open(it->af.tmp, &f, e);
 	if (rc)
 		return err_prefix(e, "image %s: finished image", it->im->id);
+	it->encrypted = f.img.has_decrypt;
+	it->dc = f.img.dec_dc;
 	if (!(rc = check_header(it, &f.img, e)) && !(rc = stm32_file_sums(f.fd, &f.img, f.hdr, &sums, e)) &&
 	    !(rc = check_digest(it->im, &sums, e))) {
 		stm32_rom_verify(&f.img, &sums, o->has_otp ? o->otp : it->im->table_hash, &it->verdict);

@@ -14,6 +14,8 @@ struct asm_item {
 	char output[4096];
 	struct atomic_file af;
 	struct rom_verdict verdict;
+	int encrypted;       /* the finished image carries the FSBL decryption extension */
+	uint32_t dc;         /* its derivation constant */
 	int ok;              /* verified, and not refused since */
 	int verified;        /* the finished image passed every check */
 	int written;         /* and is at its final name */

@@ -24,6 +24,9 @@ static const char usage_text[] =
 	"one stm32-prep wrote; then injects each signature and verifies the finished\n"
 	"image from its bytes alone, in the ROM's order: table hash = OTP value,\n"
 	"embedded key = table entry pk_idx, ECDSA over the hashed range, checksum.\n"
+	"An encrypted FSBL is verified over its ciphertext, as the ROM does before it\n"
+	"decrypts; the OEM secret is not needed (stm32-inspect --oem-secret checks the\n"
+	"decryption).\n"
 	"\n"
 	"  --out-dir DIR       where the signed images go (NAME.prepared.stm32 -> NAME.stm32)\n"
 	"  --otp HEX|FILE      expected OTP value (64 hex digits or a 32-byte file such as\n"
@@ -95,12 +98,16 @@ static void report_text(const struct asm_item *items, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct asm_item *it = &items[i];
-		printf("%-24s %-8s %s\n", it->im->id, it->ok ? "VERIFIED" : "FAILED",
+		printf("%-24s %-8s %s", it->im->id, it->ok ? "VERIFIED" : "FAILED",
 		       it->ok ? it->output : it->err.msg);
+		if (it->ok && it->encrypted)
+			printf("  (encrypted FSBL, derivation constant 0x%08x; decryption not checked here)",
+			       it->dc);
+		putchar('\n');
 	}
 }
 
-/* --json: "images": [{id, output, verified, written, error}] */
+/* --json: "images": [{id, output, verified, written, encrypted, derivation_constant, error}] */
 static void report_json(const struct asm_item *items, size_t n)
 {
 	json_object *arr = json_object_new_array();
@@ -111,6 +118,9 @@ static void report_json(const struct asm_item *items, size_t n)
 		json_object_object_add(o, "output", json_object_new_string(it->output));
 		json_object_object_add(o, "verified", json_object_new_boolean(it->verified));
 		json_object_object_add(o, "written", json_object_new_boolean(it->written));
+		json_object_object_add(o, "encrypted", json_object_new_boolean(it->encrypted));
+		if (it->encrypted)
+			json_object_object_add(o, "derivation_constant", json_object_new_int64(it->dc));
 		if (!it->written)
 			json_object_object_add(o, "error", json_object_new_string(it->err.msg));
 		json_object_array_add(arr, o);

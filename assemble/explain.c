@@ -17,8 +17,11 @@ struct ctx {
 	uint64_t end;         /* header + image_length */
 };
 
+/* The next try, or NULL when the table is full (EXPLAIN_MAX). */
 static struct explain_try *add(struct explanation *ex, const char *name)
 {
+	if (ex->n >= EXPLAIN_MAX)
+		return NULL;
 	struct explain_try *t = &ex->tries[ex->n++];
 	t->name = name;
 	return t;
@@ -32,12 +35,15 @@ static void found(struct explanation *ex, struct explain_try *t, const char *adv
 	}
 }
 
-static void try_digest(const struct ctx *c, struct explanation *ex, const char *name,
-		       const uint8_t *d, size_t dlen, const char *advice)
+static struct explain_try *try_digest(const struct ctx *c, struct explanation *ex, const char *name,
+				      const uint8_t *d, size_t dlen, const char *advice)
 {
 	struct explain_try *t = add(ex, name);
+	if (!t)
+		return NULL;
 	t->matched = ecdsa_verify_len(&c->img->key, d, dlen, c->img->signature, NULL) == 0;
 	found(ex, t, advice);
+	return t;
 }
 
 /* hdr: the header bytes to use below the header's end (the file's, or a copy). */
@@ -45,11 +51,11 @@ static void try_segs(const struct ctx *c, struct explanation *ex, const char *na
 		     const uint8_t *hdr, const struct seg *s, size_t n, const char *advice)
 {
 	uint8_t d[ECC_DIGEST_MAX];
-	if (ex->n >= EXPLAIN_MAX ||
-	    segs_digest(c->fd, hdr, c->img->header_size, stm32_md(c->img), s, n, NULL, d, NULL))
+	if (segs_digest(c->fd, hdr, c->img->header_size, stm32_md(c->img), s, n, NULL, d, NULL))
 		return;
-	try_digest(c, ex, name, d, stm32_digest_len(c->img), advice);
-	segs_text(s, n, ex->tries[ex->n - 1].what, sizeof ex->tries[0].what);
+	struct explain_try *t = try_digest(c, ex, name, d, stm32_digest_len(c->img), advice);
+	if (t)
+		segs_text(s, n, t->what, sizeof t->what);
 }
 
 /* v2.2 and v2.3 leave the non-authenticated fields out: a signer that hashed
@@ -92,11 +98,12 @@ static void try_double_hash(const struct ctx *c, struct explanation *ex)
 	uint8_t d[ECC_DIGEST_MAX];
 	uint32_t n = stm32_digest_len(c->img);
 	EVP_Digest(c->right, n, d, NULL, stm32_md(c->img), NULL);
-	try_digest(c, ex, "hash-of-hash", d, n,
+	struct explain_try *t = try_digest(c, ex, "hash-of-hash", d, n,
 		   "the signer hashed the digest again (AWS KMS MessageType=RAW, or PKCS#11 "
 		   "CKM_ECDSA_SHA256 on a digest). Sign the digest itself: KMS MessageType=DIGEST, "
 		   "PKCS#11 CKM_ECDSA.");
-	snprintf(ex->tries[ex->n - 1].what, sizeof ex->tries[0].what, "hash of the digest");
+	if (t)
+		snprintf(t->what, sizeof t->what, "hash of the digest");
 }
 
 /* A P-384 key signs a SHA-384 digest; a SHA-256 one is the usual slip. */
@@ -106,10 +113,11 @@ static void try_sha256_for_384(const struct ctx *c, struct explanation *ex)
 	if (stm32_digest_len(c->img) != 48 ||
 	    segs_digest(c->fd, c->hdr, c->img->header_size, EVP_sha256(), c->segs, c->nsegs, NULL, d, NULL))
 		return;
-	try_digest(c, ex, "sha256-for-p384", d, 32,
+	struct explain_try *t = try_digest(c, ex, "sha256-for-p384", d, 32,
 		   "the segments were hashed with SHA-256, but a 384-bit key signs their SHA-384 "
 		   "(AWS KMS ECDSA_SHA_384 with a 48-byte DIGEST).");
-	snprintf(ex->tries[ex->n - 1].what, sizeof ex->tries[0].what, "SHA-256 of the signed segments");
+	if (t)
+		snprintf(t->what, sizeof t->what, "SHA-256 of the signed segments");
 }
 
 static void try_partial(const struct ctx *c, struct explanation *ex)
@@ -182,6 +190,8 @@ static void try_short_halves(const struct ctx *c, struct explanation *ex)
 			memcpy(fixed + w + 1, sig + w, w - 1);
 		}
 		struct explain_try *t = add(ex, which ? "short-s" : "short-r");
+		if (!t)
+			return;
 		snprintf(t->what, sizeof t->what, "%s re-padded to %zu bytes", which ? "s" : "r", w);
 		t->matched = ecdsa_verify_digest(&c->img->key, c->right, fixed, NULL) == 0;
 		char advice[256];
@@ -207,7 +217,7 @@ void explain_signature(int fd, const struct stm32_image *img, const uint8_t *hdr
 			 "kms-sign-digest and stm32-assemble, and flash the assembled image.");
 		return;
 	}
-	struct explain_try *self = add(ex, "rom-rule");
+	struct explain_try *self = add(ex, "rom-rule"); /* the first: never NULL */
 	segs_text(c.segs, c.nsegs, self->what, sizeof self->what);
 	try_contiguous(&c, ex);
 	try_end_of_file(&c, ex);

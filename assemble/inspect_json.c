@@ -92,7 +92,7 @@ json_object *inspect_json(const char *path, const struct stm32_image *img,
 		json_object_array_add(pair, json_object_new_int64((int64_t)segs[i].end));
 		json_object_array_add(arr, pair);
 	}
-	json_object_object_add(o, "signed", arr);
+	json_object_object_add(o, "signed_segments", arr);
 	json_object_object_add(o, "digest_algorithm", json_object_new_string(sums->digest_len == 48 ? "sha384" : "sha256"));
 	add_hex(o, "digest", sums->digest, sums->digest_len);
 	json_object_object_add(o, "trailing_bytes", json_object_new_int64((int64_t)sums->trailing));

@@ -5,13 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/oem_secret.h"
+#include "common/uri.h"
 #include "explain.h"
 #include "image/dump.h"
 #include "inspect_json.h"
 #include "otp.h"
 
 static const char usage_text[] =
-	"Usage: stm32-inspect [--otp HEX|FILE] [--explain] [--json] IMAGE...\n"
+	"Usage: stm32-inspect [--otp HEX|FILE] [--oem-secret SRC] [--explain] [--json] IMAGE...\n"
 	"\n"
 	"Dumps every header field, the extension chain, the key table, the table hash\n"
 	"and its OTP words, the signature, the checksum and any trailing bytes, then\n"
@@ -19,6 +21,10 @@ static const char usage_text[] =
 	"\n"
 	"  --otp HEX|FILE   expected OTP value: 64 hex digits or a 32-byte file\n"
 	"                   (publicKeysHashHashes.bin); without it the table hash is shown\n"
+	"  --oem-secret SRC decrypt an encrypted FSBL in memory and check it as the ROM does\n"
+	"                   (SHA-256 of the plaintext against the extension's hash16): SRC\n"
+	"                   is the OEM secret file or a pkcs11: URI of an AES-128 key;\n"
+	"                   without it the decryption check is skipped\n"
 	"  --explain        for a signature that does not verify, try the known wrong\n"
 	"                   constructions and say which one it was made with\n"
 	"  --json           one JSON array on stdout: an object per IMAGE\n"
@@ -26,12 +32,41 @@ static const char usage_text[] =
 	"  -V, --version    version\n"
 	"\n"
 	"Exit codes: 0 every image verifies (or is unsigned and intact), 1 an image is\n"
-	"rejected, 2 usage, 3 malformed image, 4 i/o.\n";
+	"rejected (a wrong OEM secret too), 2 usage, 3 malformed image, 4 i/o, 5 key store.\n";
 
 struct inspect_opts {
 	int has_otp, explain, json;
 	uint8_t otp[32];
+	const char *oem_secret; /* or NULL */
 };
+
+/* The payload of an encrypted image decrypted with the key of its own
+ * derivation constant; the verdict's decryption check compares the hashes. */
+static int decrypt(const char *path, const struct image_file *f, const char *src,
+		   struct image_sums *sums, struct err *e)
+{
+	struct oem_key key;
+	char warn[OEM_WARN_MAX];
+	int rc = oem_derive_key(src, f->img.dec_dc, &key, warn, e);
+	if (warn[0])
+		fprintf(stderr, "stm32-inspect: warning: %s\n", warn);
+	if (!rc && (rc = stm32_file_decrypt(f->fd, &f->img, &key, sums, e)))
+		err_prefix(e, "%s", path);
+	oem_key_clear(&key);
+	return rc;
+}
+
+/* 1 when the ROM rejects: any failed check (an unsigned image is judged on
+ * the checks that ran: it boots on an open chip). */
+static int exit_code(const struct rom_verdict *v, int has_auth)
+{
+	if (has_auth)
+		return v->ok ? 0 : ERR_VERIFY;
+	for (int c = 0; c < CHECK_COUNT; c++)
+		if (c != CHECK_SIGNED && v->checked[c] && !v->passed[c])
+			return ERR_VERIFY;
+	return 0;
+}
 
 static int inspect_one(const char *path, const struct inspect_opts *o, json_object *arr)
 {
@@ -39,7 +74,8 @@ static int inspect_one(const char *path, const struct inspect_opts *o, json_obje
 	struct image_file f;
 	struct image_sums sums;
 	struct rom_verdict v;
-	if (image_file_open(path, &f, &e) || stm32_file_sums(f.fd, &f.img, f.hdr, &sums, &e)) {
+	if (image_file_open(path, &f, &e) || stm32_file_sums(f.fd, &f.img, f.hdr, &sums, &e) ||
+	    (o->oem_secret && f.img.has_decrypt && decrypt(path, &f, o->oem_secret, &sums, &e))) {
 		fprintf(stderr, "stm32-inspect: %s\n", e.msg);
 		if (arr)
 			json_object_array_add(arr, inspect_json_error(path, &e));
@@ -61,7 +97,7 @@ static int inspect_one(const char *path, const struct inspect_opts *o, json_obje
 			explain_print(stdout, &ex);
 	}
 	image_file_close(&f);
-	return v.ok || !f.img.has_auth ? (v.passed[CHECK_CHECKSUM] ? 0 : ERR_VERIFY) : ERR_VERIFY;
+	return exit_code(&v, f.img.has_auth);
 }
 
 /* A failure before any image: the message, and with --json the array of one
@@ -89,6 +125,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "otp", required_argument, NULL, 'o' }, { "explain", no_argument, NULL, 'x' },
 		{ "json", no_argument, NULL, 'j' },      { "help", no_argument, NULL, 'h' },
+		{ "oem-secret", required_argument, NULL, 's' },
 		{ "version", no_argument, NULL, 'V' },   { NULL, 0, NULL, 0 },
 	};
 	struct inspect_opts o = { 0 };
@@ -102,6 +139,12 @@ int main(int argc, char **argv)
 			if (otp_parse_arg(optarg, o.otp, &e))
 				return fail_early(json, &e);
 			o.has_otp = 1;
+			break;
+		case 's':
+			if (uri_has_pin_value(optarg))
+				return fail_early(json, &(struct err){ ERR_USAGE, "--oem-secret holds pin-value: a PIN on the "
+					"command line is visible to every user; use pin-source=file:PATH" });
+			o.oem_secret = optarg;
 			break;
 		case 'x': o.explain = 1; break;
 		case 'j': o.json = 1; break;

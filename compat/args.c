@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "common/num.h"
+#include "common/uri.h"
 #include "compat.h"
 
 enum arity { FLAG, ONE, MANY };
@@ -17,7 +18,7 @@ struct opt {
 };
 
 enum { O_BIN, O_OUT, O_PUBK, O_PRVK, O_PWD, O_TYPE, O_IV, O_LA, O_EP, O_OF, O_HV, O_NK, O_SILENT,
-       O_DUMP, O_HELP, O_VERSION, O_ALGO, O_ALIGN };
+       O_DUMP, O_HELP, O_VERSION, O_ALGO, O_ALIGN, O_ENCK, O_ENCDC };
 
 static const struct opt opts[] = {
 	{ { "-bin", "--binary-image", "-in" }, ONE, O_BIN },
@@ -33,6 +34,8 @@ static const struct opt opts[] = {
 	{ { "-hv", "--header-version", NULL }, ONE, O_HV },
 	{ { "-a", "--algorithm", NULL }, ONE, O_ALGO },
 	{ { "-align", "--align", NULL }, FLAG, O_ALIGN },
+	{ { "-enck", "--enc-key", NULL }, ONE, O_ENCK },
+	{ { "-encdc", "--enc-dc", NULL }, ONE, O_ENCDC },
 	{ { "-nk", "--no-keys", NULL }, FLAG, O_NK },
 	{ { "-s", "--silent", NULL }, FLAG, O_SILENT },
 	{ { "-dump", "--dump-header", NULL }, ONE, O_DUMP },
@@ -66,6 +69,10 @@ static const char usage_text[] =
 	"                                   checked against the signing key\n"
 	"  -align, --align                  accepted: the v2.3 payload is always placed at 0x400\n"
 	"                                   (ST's tool 2.20 does it alone, 2.21+ with -align)\n"
+	"  -enck, --enc-key SRC             encrypt the FSBL (headers 2.x): the 16-byte OEM\n"
+	"                                   secret file (32 bytes: the first 16 are used) or\n"
+	"                                   a pkcs11: URI of an AES-128 key in a token\n"
+	"  -encdc, --enc-dc N               derivation constant (with -enck; -of 0x80000003)\n"
 	"  -nk, --no-keys                   header only, unsigned\n"
 	"  -s, --silent                     no output but errors\n"
 	"  -dump, --dump-header FILE        print a header (after signing, when signing)\n"
@@ -147,6 +154,12 @@ static int apply(struct compat_opts *o, int id, const char *v)
 		if (number(v, "--algorithm", &o->algo, &o->has_algo))
 			return ERR_USAGE;
 		return ecc_algo_name(o->algo) ? 0 : fail("--algorithm %s is not 1, 2, 3 or 4", v);
+	case O_ENCK:
+		if (uri_has_pin_value(v))
+			return fail("--enc-key holds pin-value: a PIN on the command line is visible to every user; use pin-source=file:PATH");
+		s->oem_secret = v;
+		return 0;
+	case O_ENCDC: return number(v, "--enc-dc", &s->dc, &o->has_dc);
 	case O_NK: o->no_keys = 1; return 0;
 	case O_ALIGN: return 0; /* the row's payload offset already is ST's */
 	case O_SILENT: o->silent = 1; return 0;
@@ -180,5 +193,9 @@ int compat_parse(int argc, char **argv, struct compat_opts *o)
 	}
 	if (!o->spec.input && !o->dump)
 		return fail("%s", "missing -bin FILE (try --help)");
+	if (o->spec.oem_secret && !o->has_dc)
+		return fail("%s", "--enc-key needs --enc-dc N (the derivation constant)");
+	if (o->has_dc && !o->spec.oem_secret)
+		return fail("%s", "--enc-dc needs --enc-key FILE (the OEM secret)");
 	return 0;
 }

@@ -16,6 +16,7 @@ struct compat_opts {
 	uint32_t flags;
 	int has_algo;
 	uint32_t algo;             /* -a: checked against the signing key */
+	int has_dc;                /* -encdc given */
 	int no_keys, silent;
 	struct sign_config cfg;
 };

@@ -52,11 +52,22 @@ static int key_index(const struct compat_opts *o, const struct keystore *ks, uin
 
 static int check_flags(const struct compat_opts *o, const struct stm32_image *img, struct err *e)
 {
-	if (o->has_flags && o->flags != img->flags)
+	if (!o->has_flags || o->flags == img->flags)
+		return 0;
+	if ((o->flags & FLAG_DECRYPT) && !img->has_decrypt)
 		return err_set(e, ERR_USAGE,
-			       "--option-flags 0x%08x differ from the header's 0x%08x (encryption is not supported)",
-			       o->flags, img->flags);
-	return 0;
+			       "--option-flags 0x%08x ask for FSBL decryption: give --enc-key FILE and --enc-dc N",
+			       o->flags);
+	return err_set(e, ERR_USAGE, "--option-flags 0x%08x differ from the header's 0x%08x", o->flags,
+		       img->flags);
+}
+
+/* The library's warning (a 32-byte OEM secret), then the flags check. */
+static int prepared(const struct compat_opts *o, const struct prep_result *r, struct err *e)
+{
+	if (r->warn[0] && !o->silent)
+		fprintf(stderr, "stm32-sign-compat: warning: %s\n", r->warn);
+	return check_flags(o, &r->img, e);
 }
 
 static int prepare_unsigned(struct compat_opts *o, struct err *e)
@@ -64,7 +75,7 @@ static int prepare_unsigned(struct compat_opts *o, struct err *e)
 	struct atomic_file af;
 	struct prep_result r;
 	int rc = atomic_open(&af, o->output, e);
-	if (!rc && !(rc = prep_image(&o->spec, &af, &r, e)) && !(rc = check_flags(o, &r.img, e)))
+	if (!rc && !(rc = prep_image(&o->spec, &af, &r, e)) && !(rc = prepared(o, &r, e)))
 		rc = atomic_commit(&af, e);
 	if (rc)
 		atomic_abort(&af);
@@ -89,7 +100,7 @@ static int prepare_into(struct compat_opts *o, struct session *s, struct err *e)
 	struct atomic_file af;
 	struct prep_result r;
 	int rc = atomic_open(&af, path, e);
-	if (!rc && !(rc = prep_image(&o->spec, &af, &r, e)) && !(rc = check_flags(o, &r.img, e)))
+	if (!rc && !(rc = prep_image(&o->spec, &af, &r, e)) && !(rc = prepared(o, &r, e)))
 		rc = atomic_commit(&af, e);
 	if (rc)
 		atomic_abort(&af);

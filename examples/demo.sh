@@ -7,7 +7,7 @@ BIN=${BIN:-$top/build/bin}
 PATH=$BIN:$PATH
 out=$top/demo-out
 rm -rf "$out"
-mkdir -p "$out/kms" "$out/release/keys" "$out/release/inputs"
+mkdir -p "$out/kms" "$out/release/keys" "$out/release/inputs" "$out/release/secrets"
 step() { printf '\n== %s\n' "$*"; }
 
 step "Signing host: 8 P-256 keys (MP1x/MP2x) and 8 P-384 keys (MP21, header 2.3) held by the loopback KMS endpoint (they never leave it)"
@@ -43,6 +43,10 @@ stm32-prep keys --soc stm32mp21 $(for i in 0 1 2 3 4 5 6 7; do printf -- '--pubk
 	-o "$out/mp21-otp.bin" 2>/dev/null | grep -E '^(Header|Table hash|stm32mp21)'
 
 
+step "Build host: the 16-byte OEM secret (as fused in OTP) that encrypts one FSBL"
+head -c 16 /dev/urandom > "$out/release/secrets/oem_secret.bin"
+echo "secrets/oem_secret.bin (never printed, never in the manifest)"
+
 step "Build host (offline): prepare every image of the release"
 cp "$top/examples/release.yaml" "$out/release/"
 cp "$top"/tests/vectors/stm32/*.stm32 "$out/release/inputs/"
@@ -63,10 +67,20 @@ for f in "$out"/signed/*.stm32; do
 	*mp21*) otp=$out/mp21-otp.bin ;;
 	*) otp=$out/publicKeysHashHashes.bin ;;
 	esac
-	verdict=$(stm32-inspect --otp "$otp" "$f" | sed -n 's/.*ROM verdict: *//p')
-	second=$(/usr/bin/python3 "$top/tests/tools/rom_check.py" --otp "$(xxd -p -c 32 "$otp")" "$f" >/dev/null && echo accepted || echo REJECTED)
+	enc=""  # the encrypted FSBL: both verifiers decrypt it with the OEM secret
+	case $f in *-enc.stm32) enc="--oem-secret $out/release/secrets/oem_secret.bin" ;; esac
+	# shellcheck disable=SC2086
+	verdict=$(stm32-inspect --otp "$otp" $enc "$f" | sed -n 's/.*ROM verdict: *//p')
+	# shellcheck disable=SC2086
+	second=$(/usr/bin/python3 "$top/tests/tools/rom_check.py" --otp "$(xxd -p -c 32 "$otp")" $enc "$f" >/dev/null && echo accepted || echo REJECTED)
 	printf '%-28s %-10s rom_check.py: %s\n' "$(basename "$f")" "$verdict" "$second"
-	[ "$verdict" = accepted ] && [ "$second" = accepted ]
+	[ "$verdict" = accepted ] || exit 1
+	[ "$second" = accepted ] || exit 1
 done
+
+step "The encrypted FSBL: decrypted in memory as the ROM does (stm32-inspect --oem-secret)"
+stm32-inspect --otp "$out/publicKeysHashHashes.bin" --oem-secret "$out/release/secrets/oem_secret.bin" \
+	"$out/signed/mp257f-ev1-fsbl-a-enc.stm32" > "$out/enc-inspect.txt"
+grep -E 'check decryption|ROM verdict' "$out/enc-inspect.txt"
 echo
 echo "demo: every image verified; outputs in $out"

@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 
 #include "common/fileio.h"
+#include "fsbl_crypt.h"
 
 /* Sum of bytes as u8 mod 2^32. gcc -O2 vectorises this loop: measured
  * 0.155 s/GiB against 0.168 for the former eight-bytes-at-a-time version,
@@ -86,12 +87,46 @@ int stm32_file_sums(int fd, const struct stm32_image *img, const uint8_t *hdr,
 {
 	struct seg segs[STM32_MAX_SEGS];
 	size_t n = stm32_signed_segments(img, segs);
-	out->checksum = 0;
+	memset(out, 0, sizeof *out); /* not decrypted until stm32_file_decrypt */
 	out->digest_len = stm32_digest_len(img);
 	uint64_t end = stm32_image_end(img);
 	out->trailing = img->file_size > end ? img->file_size - end : 0;
 	return segs_digest(fd, hdr, img->header_size, stm32_md(img), segs, n, &out->checksum,
 			   out->digest, e);
+}
+
+static int discard(const uint8_t *p, size_t n, void *arg, struct err *e)
+{
+	(void)p, (void)n, (void)arg, (void)e;
+	return 0;
+}
+
+int stm32_file_decrypt(int fd, const struct stm32_image *img, const struct oem_key *key,
+		       struct image_sums *out, struct err *e)
+{
+	out->decrypted = 0;
+	if (img->image_length % FSBL_BLOCK)
+		return err_set(e, ERR_INPUT, "image length at 0x%02x is 0x%x: not a multiple of %d, so not AES-CBC ciphertext",
+			       img->layout->off_length, img->image_length, FSBL_BLOCK);
+	uint8_t *buf = malloc(STREAM_CHUNK);
+	struct fsbl_stream *s = NULL;
+	int rc = buf ? fsbl_stream_new(&s, FSBL_DECRYPT, key, img->hash16, discard, NULL, e)
+		     : err_set(e, ERR_INTERNAL, "out of memory");
+	if (!rc)
+		rc = fd_for_each_chunk(fd, img->header_size, img->image_length, buf, STREAM_CHUNK,
+				       fsbl_stream_chunk, s, e);
+	if (!rc) {
+		/* ERR_VERIFY (hash16 differs) is the check's result, not an error */
+		struct err ignored = { 0 };
+		rc = fsbl_stream_final(s, out->plain_hash16, &ignored);
+		if (rc == ERR_VERIFY || !rc)
+			rc = 0, out->decrypted = 1;
+		else
+			*e = ignored;
+	}
+	fsbl_stream_free(s);
+	free(buf);
+	return rc;
 }
 
 int file_range_sha256(int fd, uint64_t off, uint64_t len, uint8_t out[32], struct err *e)

@@ -7,6 +7,7 @@
 
 #include <openssl/evp.h>
 
+#include "common/oem_secret.h"
 #include "image.h"
 
 #define STREAM_CHUNK (1u << 20)
@@ -16,12 +17,23 @@ struct image_sums {
 	uint32_t digest_len;            /* 32 (SHA-256) or 48 (SHA-384) */
 	uint32_t checksum;              /* sum of payload bytes */
 	uint64_t trailing;              /* bytes in the file past the image */
+	/* FSBL decryption (stm32_file_decrypt), for the ROM's decryption check */
+	int decrypted;                  /* 1: the payload was decrypted */
+	uint8_t plain_hash16[16];       /* SHA-256 of the decrypted payload, first 16 bytes */
 };
 
 /* hdr holds the header bytes (img->header_size of them). The digest is the
  * embedded key's (stm32_md) over the row's signed segments. */
 int stm32_file_sums(int fd, const struct stm32_image *img, const uint8_t *hdr,
 		    struct image_sums *out, struct err *e);
+
+/* Decrypt the payload of an encrypted image (img->has_decrypt) in memory,
+ * streaming, with key (derived from the OEM secret and img->dec_dc): sets
+ * out->decrypted and out->plain_hash16, which the ROM compares with the
+ * extension's hash16 (stm32_rom_verify). A wrong key is not an error here;
+ * a length that is not a multiple of 16 is (ERR_INPUT). */
+int stm32_file_decrypt(int fd, const struct stm32_image *img, const struct oem_key *key,
+		       struct image_sums *out, struct err *e);
 
 /* A digest (md) over the concatenation of segments of a file, the bytes
  * below hdr_len taken from hdr instead (hdr may be NULL with hdr_len 0); sum,

@@ -124,7 +124,8 @@ void stm32_dump_verdict(FILE *out, const struct rom_verdict *v)
 			v->msg[c]);
 	}
 	if (v->ok)
-		fprintf(out, "  ROM verdict:       accepted\n");
+		fprintf(out, "  ROM verdict:       accepted%s\n",
+			v->not_decrypted ? " (the decryption was not checked: no OEM secret given)" : "");
 	else if (v->first_failed == CHECK_SIGNED)
 		fprintf(out, "  ROM verdict:       unsigned: a closed chip rejects it, an open chip boots it\n");
 	else

@@ -11,7 +11,6 @@
 
 #define OUT_CHUNK 65536
 
-const uint8_t fsbl_ext_type[4] = { 'S', 'T', 0x00, 0x01 };
 
 struct fsbl_stream {
 	enum fsbl_mode mode;
@@ -161,31 +160,3 @@ uint64_t fsbl_padded_len(uint64_t n)
 	return (n + FSBL_ALIGN - 1) / FSBL_ALIGN * FSBL_ALIGN;
 }
 
-void fsbl_ext_put(uint8_t ext[FSBL_EXT_LEN], uint32_t dc, const uint8_t hash16[FSBL_HASH16_LEN])
-{
-	memcpy(ext + FSBL_EXT_TYPE_OFF, fsbl_ext_type, sizeof fsbl_ext_type);
-	le32_put(ext, FSBL_EXT_LEN_OFF, FSBL_EXT_LEN);
-	le32_put(ext, FSBL_EXT_KEYSIZE_OFF, FSBL_KEY_SIZE_BITS);
-	le32_put(ext, FSBL_EXT_DC_OFF, dc);
-	memcpy(ext + FSBL_EXT_HASH16_OFF, hash16, FSBL_HASH16_LEN);
-}
-
-int fsbl_ext_get(const uint8_t *ext, size_t avail, uint32_t *dc, uint8_t hash16[FSBL_HASH16_LEN],
-		 struct err *e)
-{
-	if (avail < FSBL_EXT_LEN)
-		return err_set(e, ERR_INPUT, "decryption extension: %zu bytes left, needs 0x%X", avail,
-			       FSBL_EXT_LEN);
-	if (memcmp(ext + FSBL_EXT_TYPE_OFF, fsbl_ext_type, sizeof fsbl_ext_type))
-		return err_set(e, ERR_INPUT, "decryption extension: type at +0x0 is not ST\\0\\1");
-	uint32_t len = le32_get(ext, FSBL_EXT_LEN_OFF), ks = le32_get(ext, FSBL_EXT_KEYSIZE_OFF);
-	if (len != FSBL_EXT_LEN)
-		return err_set(e, ERR_INPUT, "decryption extension: len at +0x4 is 0x%X, expected 0x%X", len,
-			       FSBL_EXT_LEN);
-	if (ks != FSBL_KEY_SIZE_BITS)
-		return err_set(e, ERR_INPUT, "decryption extension: key_size at +0x8 is %u, expected %d", ks,
-			       FSBL_KEY_SIZE_BITS);
-	*dc = le32_get(ext, FSBL_EXT_DC_OFF);
-	memcpy(hash16, ext + FSBL_EXT_HASH16_OFF, FSBL_HASH16_LEN);
-	return 0;
-}

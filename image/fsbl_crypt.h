@@ -23,16 +23,9 @@
 #define FSBL_HASH16_LEN 16
 #define FSBL_ALIGN 32          /* ST pads the (encrypted) payload to this */
 #define FSBL_BLOCK 16          /* AES block: the stream's length must be a multiple */
-#define FSBL_KEY_SIZE_BITS 128
 
-/* Decryption extension (spec "Extension headers"). */
-#define FSBL_EXT_LEN 0x20
-#define FSBL_EXT_TYPE_OFF 0x00     /* "ST\0\1" */
-#define FSBL_EXT_LEN_OFF 0x04
-#define FSBL_EXT_KEYSIZE_OFF 0x08
-#define FSBL_EXT_DC_OFF 0x0C
-#define FSBL_EXT_HASH16_OFF 0x10
-extern const uint8_t fsbl_ext_type[4];
+/* The decryption extension itself is built and parsed with the header
+ * (image/build.c, image/parse.c: DECRYPT_* in layout.h). */
 
 enum fsbl_mode {
 	FSBL_HASH,    /* hash16 of the plaintext only; no key, no output */
@@ -61,12 +54,5 @@ void fsbl_stream_free(struct fsbl_stream *s);
 
 /* Payload bytes rounded up to FSBL_ALIGN (what ST counts in image_length). */
 uint64_t fsbl_padded_len(uint64_t n);
-
-/* The 32-byte decryption extension. */
-void fsbl_ext_put(uint8_t ext[FSBL_EXT_LEN], uint32_t dc, const uint8_t hash16[FSBL_HASH16_LEN]);
-/* Parse it from avail bytes at ext: type, len 0x20 and key_size 128 checked
- * (ERR_INPUT naming the field's offset in the extension). */
-int fsbl_ext_get(const uint8_t *ext, size_t avail, uint32_t *dc, uint8_t hash16[FSBL_HASH16_LEN],
-		 struct err *e);
 
 #endif

@@ -140,18 +140,6 @@ void stm32_table_hash(const struct stm32_image *img, uint8_t out[32])
 		SHA256(&img->table[0][0], (size_t)img->nb_pk * 32, out);
 }
 
-void stm32_keys_otp(const struct stm32_layout *l, const struct pubkey *keys,
-		    uint32_t nb, uint8_t out[32])
-{
-	struct stm32_image img;
-	stm32_init(&img, l);
-	if (stm32_set_keys(&img, keys, nb, 0, NULL)) {
-		memset(out, 0, 32); /* callers check counts and curves first */
-		return;
-	}
-	stm32_table_hash(&img, out);
-}
-
 /* ST's -t names first (STM32_SigningTool_CLI), then ours. */
 static const struct {
 	const char *name;

@@ -86,9 +86,6 @@ uint32_t stm32_sig_len(const struct stm32_image *img);
 void stm32_key_entry(const struct pubkey *k, uint8_t out[32]);
 /* The OTP value by the row's rule: SHA-256 of the table, or of X || Y. */
 void stm32_table_hash(const struct stm32_image *img, uint8_t out[32]);
-/* OTP value for a list of keys of a given layout (what `stm32-prep keys` prints). */
-void stm32_keys_otp(const struct stm32_layout *l, const struct pubkey *keys,
-		    uint32_t nb, uint8_t out[32]);
 /* Length of the authentication extension for nb keys in this row. */
 uint32_t stm32_auth_len(const struct stm32_layout *l, uint32_t nb);
 

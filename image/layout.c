@@ -150,14 +150,31 @@ const char *layout_refused_name(const char *name)
 	return NULL;
 }
 
+/* "a, b, c or d" from n names, into a static buffer (made once). */
+static const char *list_text(char *buf, size_t sz, size_t n, const char *(*name)(size_t))
+{
+	if (buf[0])
+		return buf;
+	size_t k = 0;
+	for (size_t i = 0; i < n && k < sz; i++)
+		k += (size_t)snprintf(buf + k, sz - k, "%s%s", i == 0 ? "" : i + 1 == n ? " or " : ", ",
+				      name(i));
+	return buf;
+}
+
+static const char *row_name(size_t i) { return stm32_layouts[i].name; }
+static const char *soc_name(size_t i) { return socs[i].name; }
+
 const char *layout_names(void)
 {
-	return "1.0, 2.0, 2.2 or 2.3";
+	static char buf[64];
+	return list_text(buf, sizeof buf, HDR_COUNT, row_name);
 }
 
 const char *layout_soc_names(void)
 {
-	return "stm32mp15, stm32mp13, stm32mp23, stm32mp25, stm32mp21 or stm32n6";
+	static char buf[128];
+	return list_text(buf, sizeof buf, NSOCS, soc_name);
 }
 
 int layout_allows_algo(const struct stm32_layout *l, uint32_t algo)

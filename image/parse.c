@@ -40,10 +40,12 @@ static int detect(const uint8_t *h, size_t n, struct stm32_image *img, struct er
 	if (memcmp(h + OFF_MAGIC, STM32_MAGIC, 4))
 		return err_set(e, ERR_INPUT, "magic at 0x00 is %02x %02x %02x %02x, expected 'STM2'",
 			       h[0], h[1], h[2], h[3]);
-	const char *why = layout_refused(h, n);
+	img->layout = layout_detect(h, n);
+	/* a refused version word may sit inside a v2.3 signature: ask only when
+	 * no row claims the header */
+	const char *why = img->layout ? NULL : layout_refused(h, n);
 	if (why)
 		return err_set(e, ERR_INPUT, "%s", why);
-	img->layout = layout_detect(h, n);
 	if (!img->layout)
 		return err_set(e, ERR_INPUT,
 			       "header version at 0x48 is 0x%08x (0x%08x at 0x68): not %s",
@@ -220,7 +222,7 @@ static int parse_extensions(const uint8_t *h, struct stm32_image *img, struct er
 static int check_ext_flags(const struct stm32_image *img, struct err *e)
 {
 	const struct stm32_layout *l = img->layout;
-	if (!!(img->flags & l->flag_auth) != img->has_auth ||
+	if (((img->flags & l->flag_auth) == l->flag_auth_value) != img->has_auth ||
 	    !!(img->flags & FLAG_DECRYPT) != img->has_decrypt ||
 	    !!(img->flags & FLAG_PADDING) != img->has_padding)
 		return err_set(e, ERR_INPUT,

@@ -14,6 +14,7 @@ const char *rom_check_name(enum rom_check c)
 		[CHECK_TABLE_HASH] = "table hash",
 		[CHECK_KEY_ENTRY] = "key entry",
 		[CHECK_SIGNATURE] = "signature",
+		[CHECK_DECRYPT] = "decryption",
 		[CHECK_CHECKSUM] = "checksum",
 	};
 	return c < CHECK_COUNT ? names[c] : "?";
@@ -88,6 +89,31 @@ static void check_signature(const struct stm32_image *img, const struct image_su
 	       md, text, rc == 0 ? "verifies" : "does not verify");
 }
 
+static void check_decrypt(const struct stm32_image *img, const struct image_sums *sums,
+			  struct rom_verdict *v)
+{
+	char got[33], want[33];
+	if (!img->has_decrypt) {
+		snprintf(v->msg[CHECK_DECRYPT], sizeof v->msg[0], "payload not encrypted");
+		return;
+	}
+	hex_encode(img->hash16, sizeof img->hash16, want);
+	if (!sums->decrypted) {
+		v->not_decrypted = 1;
+		snprintf(v->msg[CHECK_DECRYPT], sizeof v->msg[0],
+			 "payload encrypted (derivation constant 0x%08x, hash16 %s): not decrypted, no OEM secret given",
+			 img->dec_dc, want);
+		return;
+	}
+	hex_encode(sums->plain_hash16, sizeof sums->plain_hash16, got);
+	int ok = !memcmp(sums->plain_hash16, img->hash16, sizeof img->hash16);
+	if (ok)
+		record(v, CHECK_DECRYPT, 1, "SHA-256 of the decrypted payload starts with the extension's hash16 %s", want);
+	else
+		record(v, CHECK_DECRYPT, 0, "SHA-256 of the decrypted payload starts %s, the extension's hash16 is %s: "
+		       "wrong OEM secret or derivation constant", got, want);
+}
+
 void stm32_rom_verify(const struct stm32_image *img, const struct image_sums *sums,
 		      const uint8_t *otp, struct rom_verdict *v)
 {
@@ -100,7 +126,10 @@ void stm32_rom_verify(const struct stm32_image *img, const struct image_sums *su
 		check_entry(img, v);
 		check_signature(img, sums, v);
 	}
-	int ok = sums->checksum == img->checksum;
-	record(v, CHECK_CHECKSUM, ok, ok ? "checksum 0x%08x matches" : "checksum at 0x44 is 0x%08x, payload sums to 0x%08x",
-	       img->checksum, sums->checksum);
+	check_decrypt(img, sums, v);
+	if (sums->checksum == img->checksum)
+		record(v, CHECK_CHECKSUM, 1, "checksum 0x%08x matches", img->checksum);
+	else
+		record(v, CHECK_CHECKSUM, 0, "checksum at 0x%02x is 0x%08x, payload sums to 0x%08x",
+		       img->layout->off_checksum, img->checksum, sums->checksum);
 }

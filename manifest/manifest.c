@@ -166,6 +166,11 @@ static int read_segs(const struct ynode *map, int v1, struct mf_image *im, const
 	const struct ynode *r = yget_seq(map, v1 ? "signed_range" : "signed", ctx, e);
 	if (!r)
 		return e->code;
+	if (v1 && !strcmp(im->header, "2.2"))
+		return err_set(e, ERR_INPUT,
+			       "%s: a format 1 manifest signs header 2.2 over 0x78..0x7F, which the ROM does not "
+			       "sign: prepare the image again (stm32-prep writes format 2) before anything is signed",
+			       ctx);
 	if (v1) {
 		im->nsegs = 1;
 		return read_pair(r, &im->segs[0], ctx, e);

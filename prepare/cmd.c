@@ -44,7 +44,7 @@ json_object *prep_result_json(const char *id, const char *file, const struct pre
 		json_object_array_add(pair, json_object_new_int64((int64_t)r->segs[i].end));
 		json_object_array_add(segs, pair);
 	}
-	json_object_object_add(o, "signed", segs);
+	json_object_object_add(o, "signed_segments", segs);
 	json_object_object_add(o, "digest_algorithm", json_object_new_string(r->digest_len == 48 ? "sha384" : "sha256"));
 	hex_encode(r->digest, r->digest_len, hex);
 	json_object_object_add(o, "digest", json_object_new_string(hex));
@@ -54,6 +54,12 @@ json_object *prep_result_json(const char *id, const char *file, const struct pre
 		hex_encode(r->table_hash, 32, hex);
 		json_object_object_add(o, "table_hash", json_object_new_string(hex));
 		json_object_object_add(o, "key_index", json_object_new_int(r->img.pk_idx));
+	}
+	json_object_object_add(o, "encrypted", json_object_new_boolean(r->img.has_decrypt));
+	if (r->img.has_decrypt) {
+		json_object_object_add(o, "derivation_constant", json_object_new_int64(r->img.dec_dc));
+		hex_encode(r->img.hash16, sizeof r->img.hash16, hex);
+		json_object_object_add(o, "hash16", json_object_new_string(hex));
 	}
 	return o;
 }
@@ -69,6 +75,11 @@ static void print_result(const char *file, const struct prep_result *r)
 	if (r->img.has_auth) {
 		hex_encode(r->table_hash, 32, hex);
 		printf("  key %u of %u, table hash (OTP) %s\n", r->img.pk_idx, r->img.nb_pk, hex);
+	}
+	if (r->img.has_decrypt) {
+		hex_encode(r->img.hash16, sizeof r->img.hash16, hex);
+		printf("  encrypted FSBL: AES-128-CBC, derivation constant 0x%08x, hash16 %s\n",
+		       r->img.dec_dc, hex);
 	}
 }
 
@@ -105,6 +116,16 @@ static int check_single(struct prep_opts *o)
 		return fail_usage("-m needs --pubkey: an image without a key table has nothing to sign");
 	if (o->manifest && !o->spec.key_uri[0])
 		return fail_usage("-m needs --key-uri: the manifest names the key that will sign");
+	if (o->spec.oem_secret && !o->has_dc)
+		return fail_usage("--oem-secret needs --derivation-constant N (the constant the ROM derives the key with)");
+	if (o->has_dc && !o->spec.oem_secret)
+		return fail_usage("--derivation-constant needs --oem-secret");
+	if (o->spec.oem_secret && o->spec.layout && !o->spec.layout->can_decrypt) {
+		char msg[160];
+		snprintf(msg, sizeof msg, "--oem-secret: header %s has no FSBL decryption extension "
+			 "(the MP13, MP2x and N6 headers have one)", o->spec.layout->name);
+		return fail_usage(msg);
+	}
 	o->spec.input = o->args[0];
 	if (!o->spec.id[0]) {
 		const char *b = path_basename(o->output);
@@ -133,13 +154,23 @@ static int write_single_manifest(struct prep_opts *o, const struct prep_result *
 	return rc;
 }
 
+void prep_warn(const char *id, const struct prep_result *r, int quiet)
+{
+	if (r->warn[0])
+		fprintf(stderr, "stm32-prep: warning: %s: %s\n", id, r->warn);
+	prep_warn_short_table(id, &r->img, quiet);
+}
+
 /* No output replaces an input or the other output; missing directories
  * are made, as --out-dir does. */
 static int check_paths(const struct prep_opts *o, struct err *e)
 {
 	if ((o->manifest && path_refuse_same(o->manifest, "-m", o->output, "the image (-o)", e)) ||
 	    path_refuse_same(o->output, "-o", o->spec.input, "the input", e) ||
-	    (o->manifest && path_refuse_same(o->manifest, "-m", o->spec.input, "the input", e)))
+	    (o->manifest && path_refuse_same(o->manifest, "-m", o->spec.input, "the input", e)) ||
+	    (o->spec.oem_secret && !oem_src_is_pkcs11(o->spec.oem_secret) &&
+	     (path_refuse_same(o->output, "-o", o->spec.oem_secret, "the OEM secret", e) ||
+	      (o->manifest && path_refuse_same(o->manifest, "-m", o->spec.oem_secret, "the OEM secret", e)))))
 		return e->code;
 	if (path_make_parents(o->output, e) || (o->manifest && path_make_parents(o->manifest, e)))
 		return e->code;
@@ -176,7 +207,7 @@ static int single(struct prep_opts *o)
 		unlink(o->output); /* no image without its manifest */
 		return prep_fail(&e);
 	}
-	prep_warn_short_table(o->spec.id, &r.img, o->quiet);
+	prep_warn(o->spec.id, &r, o->quiet);
 	if (o->json) {
 		json_object *images = json_object_new_array();
 		json_object_array_add(images, prep_result_json(o->spec.id, o->output, &r));

@@ -53,7 +53,7 @@ static int prepare_all(const struct release *rel, const char *dir, char **tmps,
 			return rc;
 		if (!res[i].img.has_auth)
 			return err_set(e, ERR_INPUT, "image %s: no keyset: a release image must be signed", s->id);
-		prep_warn_short_table(s->id, &res[i].img, 0);
+		prep_warn(s->id, &res[i], 0);
 		prep_manifest_entry(s, &res[i], rel->outputs[i], &im);
 		if ((rc = manifest_add(m, &im, e)))
 			return rc;

@@ -48,6 +48,11 @@ static const char usage_text[] =
 	"                           it, counted in image_length (default for a raw payload:\n"
 	"                           0x400 for 2.3, as ST's tool and the STM32N6 boot need;\n"
 	"                           right after the header otherwise)\n"
+	"  --oem-secret SRC         encrypt the FSBL as ST's tool does (2.0, 2.2, 2.3): SRC is\n"
+	"                           the 16-byte OEM secret file (32 bytes: the first 16 are\n"
+	"                           used) or a pkcs11: URI of an AES-128 key in a token\n"
+	"  --derivation-constant N  the 32-bit derivation constant of the key (needed with\n"
+	"                           --oem-secret; ST's defaults 0x0E5F2025 MP1, 0x25205f0e MP2)\n"
 	"  -o, --output FILE        prepared image (or, with keys, the 32-byte table hash)\n"
 	"  -m, --manifest FILE      digest manifest to write\n"
 	"  --release FILE           prepare every image of a release file\n"
@@ -57,12 +62,13 @@ static const char usage_text[] =
 	"  -h, --help               this help\n"
 	"  -V, --version            version\n"
 	"\n"
-	"Exit codes: 0 ok, 2 usage, 3 malformed input, 4 i/o, 6 internal.\n";
+	"Exit codes: 0 ok, 2 usage, 3 malformed input, 4 i/o, 5 key store (a pkcs11: OEM\n"
+	"secret), 6 internal.\n";
 
 enum opt_id {
 	OPT_HEADER = 256, OPT_SOC, OPT_TYPE, OPT_LOAD, OPT_ENTRY, OPT_IMGVER, OPT_PUBKEY,
 	OPT_KEYIDX, OPT_KEYURI, OPT_ID, OPT_ALIGN, OPT_RELEASE, OPT_OUTDIR, OPT_JSON,
-	OPT_PAYLOAD_OFFSET,
+	OPT_PAYLOAD_OFFSET, OPT_OEM_SECRET, OPT_DC,
 };
 
 static const struct option long_opts[] = {
@@ -78,6 +84,8 @@ static const struct option long_opts[] = {
 	{ "id", required_argument, NULL, OPT_ID },
 	{ "align", required_argument, NULL, OPT_ALIGN },
 	{ "payload-offset", required_argument, NULL, OPT_PAYLOAD_OFFSET },
+	{ "oem-secret", required_argument, NULL, OPT_OEM_SECRET },
+	{ "derivation-constant", required_argument, NULL, OPT_DC },
 	{ "output", required_argument, NULL, 'o' },
 	{ "manifest", required_argument, NULL, 'm' },
 	{ "release", required_argument, NULL, OPT_RELEASE },
@@ -163,6 +171,14 @@ static int parse_one(struct prep_opts *o, int c, const char *arg)
 			return usage_error("--key-uri too long: %.40s", arg);
 		memcpy(s->key_uri, arg, strlen(arg) + 1);
 		return 0;
+	case OPT_OEM_SECRET:
+		if (uri_has_pin_value(arg))
+			return usage_error("--oem-secret holds pin-value: a PIN on the command line is visible to every user; use pin-source=file:PATH");
+		if (!*arg)
+			return usage_error("--oem-secret is empty: give a file or a pkcs11: URI");
+		s->oem_secret = arg;
+		return 0;
+	case OPT_DC: return parse_u32_opt(arg, "--derivation-constant", &s->dc, &o->has_dc);
 	case OPT_ID:
 		if (!manifest_id_valid(arg))
 			return usage_error("--id '%s' must be 1-63 of A-Z a-z 0-9 . _ -", arg);

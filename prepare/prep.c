@@ -11,6 +11,7 @@
 
 #include "common/bytes.h"
 #include "image/digest.h"
+#include "image/fsbl_crypt.h"
 
 int prep_keyset_load(struct prep_keyset *ks, struct err *e)
 {
@@ -112,20 +113,49 @@ struct layout_plan {
 	uint64_t head, tail;
 };
 
+static uint64_t gcd64(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/* --align, and for an encrypted image also 32, as ST's tool pads it. */
+static uint64_t image_align(const struct prep_spec *s)
+{
+	uint64_t a = s->align > 1 ? s->align : 1;
+	if (s->oem_secret)
+		a = a / gcd64(a, FSBL_ALIGN) * FSBL_ALIGN;
+	return a;
+}
+
+static int check_decrypt(const struct prep_spec *s, const struct stm32_layout *l, struct err *e)
+{
+	if (s->oem_secret && !l->can_decrypt)
+		return err_set(e, ERR_USAGE,
+			       "%s: header %s has no FSBL decryption extension: --oem-secret needs a header that has one (MP13, MP2x, N6)",
+			       s->input, l->name);
+	return 0;
+}
+
 static int setup_header(const struct prep_spec *s, const struct prep_input *in,
 			struct stm32_image *img, struct layout_plan *p, struct err *e)
 {
 	const struct stm32_layout *l = s->layout ? s->layout : in->is_stm32 ? in->hdr.layout : NULL;
 	if (!l)
 		return err_set(e, ERR_USAGE, "%s: a raw payload needs --header or --soc", s->input);
-	stm32_init(img, l);
-	header_fields(s, in, img);
-	int rc = head_padding(s, in, img, &p->head, e);
+	int rc = check_decrypt(s, l, e);
 	if (rc)
 		return rc;
-	uint64_t len = p->head + in->payload_len;
-	if (s->align > 1)
-		len = (len + s->align - 1) / s->align * s->align;
+	stm32_init(img, l);
+	header_fields(s, in, img);
+	if ((rc = head_padding(s, in, img, &p->head, e)))
+		return rc;
+	uint64_t a = image_align(s), len = p->head + in->payload_len;
+	len = (len + a - 1) / a * a;
 	if (len > UINT32_MAX - img->header_size)
 		return err_set(e, ERR_INPUT, "%s: payload of %llu bytes does not fit the 32-bit image length",
 			       s->input, (unsigned long long)len);
@@ -144,13 +174,65 @@ static int sum_chunk(const uint8_t *p, size_t n, void *arg, struct err *e)
 	return 0;
 }
 
-/* Pass 1: the checksum (a cheap sum) so that the header is final before the
- * file hash starts. */
-static int sum_payload(const struct prep_input *in, uint8_t *buf, uint32_t *sum, struct err *e)
+static int feed_zeros(uint64_t n, uint8_t *buf, chunk_fn fn, void *arg, struct err *e)
 {
-	*sum = 0;
-	return fd_for_each_chunk(in->fd, in->payload_off, in->payload_len, buf, STREAM_CHUNK,
-				 sum_chunk, sum, e);
+	memset(buf, 0, n < STREAM_CHUNK ? (size_t)n : STREAM_CHUNK);
+	int rc = 0;
+	while (n && !rc) {
+		size_t k = n < STREAM_CHUNK ? (size_t)n : STREAM_CHUNK;
+		rc = fn(buf, k, arg, e);
+		n -= k;
+	}
+	return rc;
+}
+
+/* The plain image bytes, in order, to fn: head zeros, the payload, tail zeros. */
+static int feed_plain(const struct prep_input *in, const struct layout_plan *p, uint8_t *buf,
+		      chunk_fn fn, void *arg, struct err *e)
+{
+	int rc = feed_zeros(p->head, buf, fn, arg, e);
+	if (!rc)
+		rc = fd_for_each_chunk(in->fd, in->payload_off, in->payload_len, buf, STREAM_CHUNK,
+				       fn, arg, e);
+	if (!rc)
+		rc = feed_zeros(p->tail, buf, fn, arg, e);
+	return rc;
+}
+
+/* Where the image bytes come from: the plain bytes, or (key set) their
+ * encryption under IV hash16. */
+struct source {
+	const char *path;          /* the input, for messages */
+	const struct prep_input *in;
+	const struct layout_plan *plan;
+	const struct oem_key *key; /* NULL: not encrypted */
+	uint8_t hash16[FSBL_HASH16_LEN];
+	uint8_t *buf;
+};
+
+/* One pass of the plain bytes through an FSBL stream: FSBL_HASH sets
+ * src->hash16; FSBL_ENCRYPT hands the ciphertext to fn and checks that the
+ * plaintext still hashes to src->hash16 (the input did not change). */
+static int feed_fsbl(struct source *src, enum fsbl_mode mode, chunk_fn fn, void *arg, struct err *e)
+{
+	struct fsbl_stream *fs;
+	int hash = mode == FSBL_HASH;
+	int rc = fsbl_stream_new(&fs, mode, src->key, hash ? NULL : src->hash16, fn, arg, e);
+	if (rc)
+		return rc;
+	rc = feed_plain(src->in, src->plan, src->buf, fsbl_stream_chunk, fs, e);
+	if (!rc && (rc = fsbl_stream_final(fs, hash ? src->hash16 : NULL, e)))
+		err_prefix(e, "%s", src->path); /* the input changed between the passes */
+	fsbl_stream_free(fs);
+	return rc;
+}
+
+/* The image bytes as they go into the file. */
+static int feed_image(struct source *src, chunk_fn fn, void *arg, struct err *e)
+{
+	if (src->key)
+		return feed_fsbl(src, FSBL_ENCRYPT, fn, arg, e);
+	return feed_plain(src->in, src->plan, src->buf, fn, arg, e);
 }
 
 struct two_hashes {
@@ -169,34 +251,9 @@ static int emit(const uint8_t *p, size_t n, void *arg, struct err *e)
 	return 0;
 }
 
-static int emit_zeros(uint64_t n, uint8_t *buf, struct two_hashes *h, struct err *e)
-{
-	memset(buf, 0, n < STREAM_CHUNK ? (size_t)n : STREAM_CHUNK);
-	int rc = 0;
-	while (n && !rc) {
-		size_t k = n < STREAM_CHUNK ? (size_t)n : STREAM_CHUNK;
-		rc = emit(buf, k, h, e);
-		n -= k;
-	}
-	return rc;
-}
-
-/* Pass 2: the payload between its zeros, into the output, hashing. */
-static int copy_payload(const struct prep_input *in, const struct layout_plan *p, uint8_t *buf,
-			struct two_hashes *h, struct err *e)
-{
-	int rc = emit_zeros(p->head, buf, h, e);
-	if (!rc)
-		rc = fd_for_each_chunk(in->fd, in->payload_off, in->payload_len, buf, STREAM_CHUNK,
-				       emit, h, e);
-	if (!rc)
-		rc = emit_zeros(p->tail, buf, h, e);
-	return rc;
-}
-
 /* The header: written whole; its bytes inside the signed segments are
  * digested. The payload part of the segments (the rows' segments cover it
- * exactly once: a unit test holds that) is digested as it is copied. */
+ * exactly once: a unit test holds that) is digested as it is written. */
 static int emit_header(struct stm32_image *img, const uint8_t *hdr, struct prep_result *r,
 		       struct two_hashes *h, struct err *e)
 {
@@ -215,32 +272,49 @@ static int emit_header(struct stm32_image *img, const uint8_t *hdr, struct prep_
 	return 0;
 }
 
-static int write_image(const struct prep_input *in, const struct layout_plan *p,
-		       struct stm32_image *img, int out, struct prep_result *r, struct err *e)
+/* Pass A sums the image bytes (the checksum covers what is in the file: the
+ * ciphertext when encrypted), so that the header is final before pass B
+ * writes header and image bytes through both hashes. An encrypted image is
+ * thus encrypted twice rather than read back. */
+static int write_image(struct source *src, struct stm32_image *img, int out,
+		       struct prep_result *r, struct err *e)
 {
-	uint8_t *buf = malloc(STREAM_CHUNK);
 	uint8_t hdr[STM32_MAX_HEADER];
 	struct two_hashes h = { out, EVP_MD_CTX_new(), EVP_MD_CTX_new() };
 	int rc = 0;
-	if (!buf || !h.digest || !h.file || !EVP_DigestInit_ex(h.digest, stm32_md(img), NULL) ||
+	if (!h.digest || !h.file || !EVP_DigestInit_ex(h.digest, stm32_md(img), NULL) ||
 	    !EVP_DigestInit_ex(h.file, EVP_sha256(), NULL))
 		rc = err_set(e, ERR_INTERNAL, "out of memory");
+	img->checksum = 0;
 	if (!rc)
-		rc = sum_payload(in, buf, &img->checksum, e);
+		rc = feed_image(src, sum_chunk, &img->checksum, e);
 	if (!rc)
 		rc = stm32_build_header(img, hdr, sizeof hdr, e);
 	if (!rc)
 		rc = emit_header(img, hdr, r, &h, e);
 	if (!rc)
-		rc = copy_payload(in, p, buf, &h, e);
+		rc = feed_image(src, emit, &h, e);
 	if (!rc && (!EVP_DigestFinal_ex(h.digest, r->digest, NULL) ||
 		    !EVP_DigestFinal_ex(h.file, r->file_sha256, NULL)))
 		rc = err_set(e, ERR_INTERNAL, "digest failed");
 	r->digest_len = stm32_digest_len(img);
 	EVP_MD_CTX_free(h.digest);
 	EVP_MD_CTX_free(h.file);
-	free(buf);
 	return rc;
+}
+
+/* Encryption: the key from the OEM secret, hash16 of the padded plaintext
+ * (the IV), the decryption extension and its flag. */
+static int setup_encryption(const struct prep_spec *s, struct source *src, struct oem_key *key,
+			    struct prep_result *r, struct err *e)
+{
+	int rc = oem_derive_key(s->oem_secret, s->dc, key, r->warn, e);
+	if (rc)
+		return rc;
+	src->key = key;
+	if ((rc = feed_fsbl(src, FSBL_HASH, NULL, NULL, e)))
+		return rc;
+	return stm32_set_decrypt(&r->img, s->dc, src->hash16, e);
 }
 
 int prep_image(const struct prep_spec *s, struct atomic_file *out, struct prep_result *r,
@@ -248,16 +322,25 @@ int prep_image(const struct prep_spec *s, struct atomic_file *out, struct prep_r
 {
 	struct prep_input in = { .fd = -1 };
 	struct layout_plan plan = { 0, 0 };
+	struct oem_key key;
+	struct source src = { s->input, &in, &plan, NULL, { 0 }, malloc(STREAM_CHUNK) };
 	memset(r, 0, sizeof *r);
-	int rc = s->keyset ? prep_keyset_load(s->keyset, e) : 0;
+	int rc = src.buf ? 0 : err_set(e, ERR_INTERNAL, "out of memory");
+	if (!rc && s->keyset)
+		rc = prep_keyset_load(s->keyset, e);
 	if (!rc)
 		rc = open_input(s->input, &in, e);
 	if (!rc)
 		rc = setup_header(s, &in, &r->img, &plan, e);
+	if (!rc && s->oem_secret)
+		rc = setup_encryption(s, &src, &key, r, e);
 	if (!rc)
-		rc = write_image(&in, &plan, &r->img, out->fd, r, e);
+		rc = write_image(&src, &r->img, out->fd, r, e);
 	if (in.fd >= 0)
 		close(in.fd);
+	if (s->oem_secret)
+		oem_key_clear(&key);
+	free(src.buf);
 	if (!rc && r->img.has_auth)
 		stm32_table_hash(&r->img, r->table_hash);
 	return rc;

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "common/fileio.h"
+#include "common/oem_secret.h"
 #include "image/image.h"
 #include "manifest/manifest.h"
 
@@ -28,6 +29,10 @@ struct prep_spec {
 	struct prep_keyset *keyset;       /* NULL: an image without keys */
 	uint32_t key_index;
 	char key_uri[MF_URI_MAX];
+	/* FSBL encryption: the OEM secret (a file or a pkcs11: URI; never in
+	 * the manifest) and the derivation constant. NULL: not encrypted. */
+	const char *oem_secret;           /* not owned, except by a release */
+	uint32_t dc;
 };
 
 /* Result of preparing one image into an open (uncommitted) atomic file. */
@@ -39,6 +44,7 @@ struct prep_result {
 	struct seg segs[STM32_MAX_SEGS];
 	size_t nsegs;
 	uint8_t table_hash[32];
+	char warn[OEM_WARN_MAX];          /* "" or a warning for the caller to print */
 };
 
 /* Load the keyset's files (once; a loaded set is left as it is). */

@@ -8,6 +8,7 @@ struct prep_opts {
 	struct prep_keyset keyset;  /* --pubkey files */
 	const struct stm32_soc *soc;
 	int has_key_index;
+	int has_dc;                 /* --derivation-constant given */
 	const char *output, *manifest, *release, *out_dir;
 	int json, quiet;
 	char **args;
@@ -20,6 +21,10 @@ int cmd_keys(struct prep_opts *o);
 
 /* The warning for a v2.x table of fewer than 8 keys (stderr). */
 void prep_warn_short_table(const char *id, const struct stm32_image *img, int quiet);
+
+/* Every warning about a prepared image: the library's (r->warn), then the
+ * short table. The OEM secret warning is printed even with -q. */
+void prep_warn(const char *id, const struct prep_result *r, int quiet);
 
 /* Print an error as "stm32-prep: message" (kept for --json) and return its code. */
 int prep_fail(const struct err *e);

@@ -95,6 +95,35 @@ static int read_layout(struct rctx *R, const struct ynode *im, struct prep_spec 
 	return 0;
 }
 
+/* oem_secret: a file relative to the release, or a pkcs11: URI (without a
+ * PIN in it); derivation_constant with it and only with it. */
+static int read_encryption(struct rctx *R, const struct ynode *im, struct prep_spec *s,
+			   const char *ctx)
+{
+	char src[MF_PATH_MAX > MF_URI_MAX ? MF_PATH_MAX : MF_URI_MAX] = "", path[4096];
+	uint64_t dc = UINT64_MAX;
+	int rc;
+	if ((rc = yget_str_opt(im, "oem_secret", src, sizeof src, ctx, R->e)) ||
+	    (rc = yget_u64_opt(im, "derivation_constant", UINT32_MAX, &dc, ctx, R->e)))
+		return rc;
+	if (!src[0] && dc == UINT64_MAX)
+		return 0;
+	if (!src[0] || dc == UINT64_MAX)
+		return err_set(R->e, ERR_INPUT, "%s: oem_secret and derivation_constant go together (%s is missing)",
+			       ctx, src[0] ? "derivation_constant" : "oem_secret");
+	if (uri_has_pin_value(src))
+		return err_set(R->e, ERR_INPUT, "%s: oem_secret holds pin-value; use pin-source=file:PATH", ctx);
+	if (!oem_src_is_pkcs11(src) && (rc = rel_path(R, ctx, "oem_secret", src, path, sizeof path)))
+		return rc;
+	if (!(s->oem_secret = strdup(oem_src_is_pkcs11(src) ? src : path)))
+		return err_set(R->e, ERR_INTERNAL, "out of memory");
+	s->dc = (uint32_t)dc;
+	if (s->layout && !s->layout->can_decrypt)
+		return err_set(R->e, ERR_INPUT, "%s: oem_secret: header %s has no FSBL decryption extension",
+			       ctx, s->layout->name);
+	return 0;
+}
+
 static int opt_u32(struct rctx *R, const struct ynode *im, const char *key, int *has,
 		   uint32_t *v, const char *ctx)
 {
@@ -125,7 +154,8 @@ static int read_fields(struct rctx *R, const struct ynode *im, struct prep_spec 
 	    (rc = opt_u32(R, im, "image_version", &s->has_version, &s->image_version, ctx)) ||
 	    (rc = opt_u32(R, im, "align", &has_align, &s->align, ctx)) ||
 	    (rc = opt_u32(R, im, "payload_offset", &s->has_payload_offset, &s->payload_offset, ctx)) ||
-	    (rc = read_keyset(R, im, s, ctx)))
+	    (rc = read_keyset(R, im, s, ctx)) ||
+	    (rc = read_encryption(R, im, s, ctx)))
 		return rc;
 	if (type[0]) {
 		if (stm32_binary_type_parse(type, &s->type))
@@ -147,7 +177,8 @@ static int read_image(struct rctx *R, const struct ynode *im, size_t i, struct r
 {
 	static const char *const fields[] = { "id", "input", "output", "header", "soc", "type",
 					      "load", "entry", "image_version", "align",
-					      "payload_offset", "keyset", "key_index", "key_uri", NULL };
+					      "payload_offset", "keyset", "key_index", "key_uri",
+					      "oem_secret", "derivation_constant", NULL };
 	char ctx[512];
 	struct prep_spec *s = &r->specs[i];
 	memset(s, 0, sizeof *s);
@@ -240,8 +271,10 @@ int release_read(const char *path, struct release *r, struct err *e)
 
 void release_free(struct release *r)
 {
-	for (size_t i = 0; r->specs && i < r->n; i++)
+	for (size_t i = 0; r->specs && i < r->n; i++) {
 		free(r->specs[i].input);
+		free((char *)r->specs[i].oem_secret);
+	}
 	free(r->specs);
 	free(r->keysets);
 	free(r->keyset_names);

@@ -12,6 +12,9 @@
 #      ${SIGN_TOOL} -bin <tf-a>.stm32 -o <tf-a>_Signed.stm32 --password ${SIGN_KEY_PASS} \
 #          --public-key $(ls -1 ${SIGN_KEY_PATH}/publicKey*.pem | tr '\n' '\t') \
 #          --private-key ${SIGN_KEY} --type fsbl --silent ${SIGN_TOOL_EXTRA}
+#    With FSBL encryption, the recipe's ${tf_a_encrypt_opts} ${tf_a_sign_of_opt}
+#    (--enc-key, --enc-dc, -of 0x80000003) work as they are; --enc-key may also
+#    be a pkcs11: URI of the OEM secret as an AES-128 key in the HSM.
 #
 # 2) Two phases (air-gapped build host): inherit this class. do_stm32_kms_prep
 #    writes prepared images and a manifest; the signing operator runs

@@ -66,6 +66,24 @@ Test(compat, yocto_recipe_call_runs_unchanged_but_for_the_key, .init = start, .f
 	run_free(&r);
 }
 
+Test(compat, yocto_recipe_call_with_fsbl_encryption_options, .init = start, .fini = stop)
+{
+	/* tf-a-stm32mp.inc appends ${tf_a_encrypt_opts} ${tf_a_sign_of_opt} */
+	struct run r = run_cmd(
+		"%s cd %s && head -c 16 /dev/urandom > oem.bin && cp %s tf-a.stm32 && "
+		"tf_a_encrypt_opts='--enc-key oem.bin --enc-dc 0x25205f0e --image-version 1' && tf_a_sign_of_opt='-of 0x80000003' && "
+		"stm32-sign-compat -bin tf-a.stm32 -o tf-a_Signed.stm32 --password unused "
+		"--public-key $(ls -1 keys/publicKey*.pem | tr '\\n' '\\t') --private-key awskms:///alias/fsbl-k5 --type fsbl "
+		"--silent --header-version 2.2 ${tf_a_encrypt_opts} ${tf_a_sign_of_opt} && "
+		"stm32-inspect --oem-secret oem.bin tf-a_Signed.stm32",
+		srv.env, dir, fixture("vectors/stm32/STM32MP257F-EV1_DDR_UTILITIES_A35_nopad_no_el3lnch.stm32"));
+	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.out, "Extension flags    0x80000003") != NULL, "%s", r.out);
+	cr_expect(strstr(r.out, "check decryption      ok") != NULL, "%s", r.out);
+	cr_expect(strstr(r.out, "ROM verdict:       accepted") != NULL, "%s", r.out);
+	run_free(&r);
+}
+
 Test(compat, encrypted_pem_key_with_password_as_st_recipes_use_it, .init = start, .fini = stop)
 {
 	struct run r = run_cmd("cd %s && stm32-sign-compat -bin payload.bin " PUBK " -prvk keys/privateKey05.pem "
@@ -82,9 +100,9 @@ Test(compat, encrypted_pem_key_with_password_as_st_recipes_use_it, .init = start
 
 Test(compat, unsupported_options_are_refused_by_name, .init = start, .fini = stop)
 {
-	struct run r = run_cmd("cd %s && stm32-sign-compat -bin payload.bin --enc-key k.bin --enc-dc 0x1 -hv 2.2 -o o.stm32", dir);
+	struct run r = run_cmd("cd %s && stm32-sign-compat -bin payload.bin --sign-in-the-cloud yes -hv 2.2 -o o.stm32", dir);
 	cr_expect_eq(r.code, 2);
-	cr_expect(strstr(r.err, "option --enc-key is not supported") != NULL, "%s", r.err);
+	cr_expect(strstr(r.err, "option --sign-in-the-cloud is not supported") != NULL, "%s", r.err);
 	run_free(&r);
 	r = run_cmd("cd %s && stm32-sign-compat -bin payload.bin -hv 2.1 -nk -o o.stm32", dir);
 	cr_expect_eq(r.code, 2);
@@ -92,9 +110,33 @@ Test(compat, unsupported_options_are_refused_by_name, .init = start, .fini = sto
 	run_free(&r);
 	r = run_cmd("cd %s && stm32-sign-compat -bin payload.bin -hv 2.2 -nk -of 0x80000003 -o o.stm32", dir);
 	cr_expect_eq(r.code, 2);
-	cr_expect(strstr(r.err, "--option-flags 0x80000003 differ") != NULL, "%s", r.err);
+	cr_expect(strstr(r.err, "--option-flags 0x80000003 ask for FSBL decryption: give --enc-key FILE and --enc-dc N") != NULL,
+		  "%s", r.err);
 	cr_expect_not(file_exists(pjoin(dir, "o.stm32")));
 	run_free(&r);
+}
+
+Test(compat, encryption_refusals_name_the_option_and_write_nothing, .init = start, .fini = stop)
+{
+	static const struct { const char *args; int code; const char *msg; } bad[] = {
+		{ "-enck s16.bin -hv 2.2", 2, "--enc-key needs --enc-dc N" },
+		{ "-encdc 1 -hv 2.2", 2, "--enc-dc needs --enc-key FILE" },
+		{ "-enck s16.bin -encdc 0x0E5F20Z5 -hv 2.2", 2, "--enc-dc takes a number" },
+		{ "-enck s16.bin -encdc 1 -hv 1", 2, "header 1.0 has no FSBL decryption extension" },
+		{ "-enck s15.bin -encdc 1 -hv 2.0", 3, "s15.bin: OEM secret file is 15 bytes" },
+		{ "-enck nothere.bin -encdc 1 -hv 2.0", 4, "nothere.bin: cannot open the OEM secret file" },
+		{ "-enck 'pkcs11:object=o?pin-value=42' -encdc 1 -hv 2.0", 2, "--enc-key holds pin-value" },
+		{ "-enck s16.bin -encdc 1 -of 0x80000001 -hv 2.2", 2, "--option-flags 0x80000001 differ from the header's 0x80000003" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct run r = run_cmd("cd %s && head -c 16 /dev/urandom > s16.bin && head -c 15 /dev/urandom > s15.bin && "
+				       "stm32-sign-compat -bin payload.bin " PUBK " -prvk file:%s/k5.pem %s -s -o o.stm32",
+				       dir, fixture("fixtures/keys"), bad[i].args);
+		cr_expect_eq(r.code, bad[i].code, "%s: exit %d: %s", bad[i].args, r.code, r.err);
+		cr_expect(strstr(r.err, bad[i].msg) != NULL, "%s: want '%s' in: %s", bad[i].args, bad[i].msg, r.err);
+		cr_expect_not(file_exists(pjoin(dir, "o.stm32")), "%s: output left", bad[i].args);
+		run_free(&r);
+	}
 }
 
 Test(compat, header_only_mp13_as_st_documents_it, .init = start, .fini = stop)

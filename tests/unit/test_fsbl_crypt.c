@@ -11,7 +11,9 @@
 #include "common/bytes.h"
 #include "common/hex.h"
 #include "common/oem_secret.h"
+#include "image/digest.h"
 #include "image/fsbl_crypt.h"
+#include "image/verify.h"
 #include "tests/helpers/testutil.h"
 
 #define VEC "vectors/st-signed/"
@@ -136,10 +138,13 @@ static int decrypt_st(const struct st_enc *t, const struct oem_key *k, struct me
 	char rel[64];
 	snprintf(rel, sizeof rel, "out/%s.stm32", t->name);
 	uint8_t *img = vec(rel, &flen);
-	uint32_t dc, len = le32_get(img, t->len_off);
+	uint32_t len = le32_get(img, t->len_off);
 	uint8_t hash16[FSBL_HASH16_LEN], got[FSBL_HASH16_LEN];
-	cr_assert_eq(fsbl_ext_get(img + t->ext_off, flen - t->ext_off, &dc, hash16, e), 0, "%s", e->msg);
-	cr_assert_eq(dc, t->dc, "%s: dc", t->name);
+	struct stm32_image hdr;
+	cr_assert_eq(stm32_parse(img, flen < STM32_MAX_HEADER ? flen : STM32_MAX_HEADER, flen, &hdr, e), 0, "%s", e->msg);
+	cr_assert(hdr.has_decrypt, "%s: decryption extension", t->name);
+	cr_assert_eq(hdr.dec_dc, t->dc, "%s: dc", t->name);
+	memcpy(hash16, hdr.hash16, sizeof hash16);
 	cr_assert_leq(t->header + len, flen);
 	struct fsbl_stream *s;
 	cr_assert_eq(fsbl_stream_new(&s, FSBL_DECRYPT, k, hash16, mem_sink, out, e), 0, "%s", e->msg);
@@ -184,7 +189,7 @@ static void encrypt_like_st(const struct st_enc *t, size_t chunk)
 	derive(t->dc, &k);
 	struct err e = { 0 };
 	struct fsbl_stream *h, *c;
-	uint8_t hash16[FSBL_HASH16_LEN], ext[FSBL_EXT_LEN];
+	uint8_t hash16[FSBL_HASH16_LEN];
 	struct membuf out = { 0 };
 	cr_assert_eq(fsbl_stream_new(&h, FSBL_HASH, NULL, NULL, NULL, NULL, &e), 0, "%s", e.msg);
 	cr_assert_eq(fsbl_stream_zeros(h, t->head, &e), 0);
@@ -197,8 +202,7 @@ static void encrypt_like_st(const struct st_enc *t, size_t chunk)
 	cr_assert_eq(fsbl_stream_final(c, NULL, &e), 0, "%s", e.msg);
 	cr_expect_eq(fsbl_stream_len(c), plen);
 	fsbl_stream_free(c);
-	fsbl_ext_put(ext, t->dc, hash16);
-	cr_expect_eq(memcmp(ext, img + t->ext_off, FSBL_EXT_LEN), 0, "%s: decryption extension", t->name);
+	cr_expect_eq(memcmp(hash16, img + t->ext_off + DECRYPT_OFF_HASH16, sizeof hash16), 0, "%s: hash16", t->name);
 	cr_expect(out.n == plen && !memcmp(out.p, img + t->header, plen), "%s (chunks of %zu): ciphertext",
 		  t->name, chunk);
 	oem_key_clear(&k);
@@ -296,30 +300,6 @@ Test(fsbl_crypt, length_that_is_not_whole_aes_blocks_is_refused)
 	cr_expect(strstr(e.msg, "40 bytes is not a multiple of 16") != NULL, "%s", e.msg);
 	fsbl_stream_free(s);
 	free(out.p);
-}
-
-Test(fsbl_ext, parse_checks_type_len_and_key_size_by_offset)
-{
-	uint8_t ext[FSBL_EXT_LEN], h[FSBL_HASH16_LEN] = { 0xAA }, got[FSBL_HASH16_LEN];
-	uint32_t dc = 0;
-	struct err e = { 0 };
-	fsbl_ext_put(ext, 0x12345678, h);
-	cr_assert_eq(fsbl_ext_get(ext, sizeof ext, &dc, got, &e), 0, "%s", e.msg);
-	cr_expect_eq(dc, 0x12345678);
-	cr_expect_eq(memcmp(got, h, sizeof h), 0);
-	static const struct { size_t off; uint8_t val; size_t avail; const char *msg; } bad[] = {
-		{ 3, 2, FSBL_EXT_LEN, "type at +0x0" },
-		{ 4, 0x24, FSBL_EXT_LEN, "len at +0x4 is 0x24" },
-		{ 9, 1, FSBL_EXT_LEN, "key_size at +0x8 is 384" },
-		{ 0, 'S', 31, "31 bytes left" },
-	};
-	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		uint8_t b[FSBL_EXT_LEN];
-		memcpy(b, ext, sizeof b);
-		b[bad[i].off] = bad[i].val;
-		cr_expect_eq(fsbl_ext_get(b, bad[i].avail, &dc, got, &e), ERR_INPUT, "case %zu", i);
-		cr_expect(strstr(e.msg, bad[i].msg) != NULL, "case %zu: %s", i, e.msg);
-	}
 }
 
 /* ---- secret files ---- */
@@ -472,4 +452,76 @@ Test(oem_pkcs11, token_refusals_name_the_uri_but_never_the_pin_or_secret, .init 
 	cr_expect_null(strstr(e.msg, "123456"), "PIN in: %s", e.msg);
 	cr_expect_eq(oem_derive_key("pkcs11:%zz", 1, &k, warn, &e), ERR_USAGE);
 	cr_expect(strstr(e.msg, "not a PKCS#11 URI") != NULL, "%s", e.msg);
+}
+
+/* ---- the ROM's decryption check in the verdict (image/verify.c) ---- */
+
+enum key_kind { NO_KEY, RIGHT_KEY, WRONG_KEY };
+
+static void verdict_of(const char *image, enum key_kind kind, uint32_t dc, struct rom_verdict *v)
+{
+	struct image_file f;
+	struct image_sums sums;
+	struct err e = { 0 };
+	char rel[64];
+	snprintf(rel, sizeof rel, VEC "out/%s.stm32", image);
+	cr_assert_eq(image_file_open(fixture(rel), &f, &e), 0, "%s", e.msg);
+	cr_assert_eq(stm32_file_sums(f.fd, &f.img, f.hdr, &sums, &e), 0, "%s", e.msg);
+	if (kind != NO_KEY) {
+		struct oem_key k;
+		derive(dc, &k);
+		k.k[0] ^= kind == WRONG_KEY;
+		cr_assert_eq(stm32_file_decrypt(f.fd, &f.img, &k, &sums, &e), 0, "%s", e.msg);
+		oem_key_clear(&k);
+	}
+	stm32_rom_verify(&f.img, &sums, NULL, v);
+	image_file_close(&f);
+}
+
+Test(fsbl_verdict, decryption_check_passes_fails_or_is_skipped_by_the_key_given)
+{
+	static const struct {
+		const char *image;
+		enum key_kind kind;
+		int ok, checked, passed;
+		const char *msg;
+	} rows[] = {
+		{ "v22_enc", RIGHT_KEY, 1, 1, 1, "SHA-256 of the decrypted payload starts with the extension's hash16 7673afc4" },
+		{ "v23_enc", RIGHT_KEY, 1, 1, 1, "starts with the extension's hash16" },
+		{ "v22_enc", WRONG_KEY, 0, 1, 0, "the extension's hash16 is 7673afc45817a624fdd2a7ae28d55466: wrong OEM secret or derivation constant" },
+		{ "v22_enc", NO_KEY, 1, 0, 0, "payload encrypted (derivation constant 0x25205f0e, hash16 7673afc45817a624fdd2a7ae28d55466): not decrypted, no OEM secret given" },
+		{ "v22_p256", NO_KEY, 1, 0, 0, "payload not encrypted" },
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		struct rom_verdict v;
+		verdict_of(rows[i].image, rows[i].kind, 0x25205f0e, &v);
+		cr_expect_eq(v.ok, rows[i].ok, "row %zu: ok", i);
+		cr_expect_eq(v.checked[CHECK_DECRYPT], rows[i].checked, "row %zu: checked", i);
+		cr_expect_eq(v.passed[CHECK_DECRYPT], rows[i].passed, "row %zu: passed", i);
+		cr_expect(strstr(v.msg[CHECK_DECRYPT], rows[i].msg) != NULL, "row %zu: %s", i, v.msg[CHECK_DECRYPT]);
+		if (!rows[i].ok)
+			cr_expect_eq(v.first_failed, CHECK_DECRYPT, "row %zu: first failed %s", i, rom_check_name(v.first_failed));
+		cr_expect_eq(v.not_decrypted, rows[i].kind == NO_KEY && strstr(rows[i].image, "enc") != NULL, "row %zu", i);
+		expect_no_secret(v.msg[CHECK_DECRYPT]);
+	}
+	cr_expect_str_eq(rom_check_name(CHECK_DECRYPT), "decryption");
+	cr_expect_lt(CHECK_SIGNATURE, CHECK_DECRYPT, "the ROM decrypts after the signature verifies");
+}
+
+Test(fsbl_verdict, regression_sums_of_a_reused_struct_start_not_decrypted)
+{
+	/* stm32-assemble's sums lived on the stack: a stale 'decrypted' failed the
+	 * decryption check of an encrypted image at random */
+	struct image_file f;
+	struct image_sums sums;
+	struct err e = { 0 };
+	struct rom_verdict v;
+	memset(&sums, 0xA5, sizeof sums);
+	cr_assert_eq(image_file_open(fixture(VEC "out/v22_enc.stm32"), &f, &e), 0, "%s", e.msg);
+	cr_assert_eq(stm32_file_sums(f.fd, &f.img, f.hdr, &sums, &e), 0, "%s", e.msg);
+	cr_expect_eq(sums.decrypted, 0);
+	stm32_rom_verify(&f.img, &sums, NULL, &v);
+	image_file_close(&f);
+	cr_expect(v.ok, "%s", v.msg[CHECK_DECRYPT]);
+	cr_expect(strstr(v.msg[CHECK_DECRYPT], "not decrypted, no OEM secret given") != NULL, "%s", v.msg[CHECK_DECRYPT]);
 }

@@ -59,11 +59,22 @@ Test(manifest, write_then_read_gives_back_every_field_of_a_p384_image)
 	tmpdir_rm(dir);
 }
 
-Test(manifest, a_format_1_manifest_still_reads_as_one_segment)
+Test(manifest, regression_a_format_1_manifest_of_a_v22_image_is_refused_before_anything_is_signed)
 {
 	struct manifest m;
 	struct err e = { 0 };
 	const char *doc = IMAGE("");
+	cr_expect_eq(manifest_parse((const uint8_t *)doc, strlen(doc), "m.yaml", &m, &e), ERR_INPUT);
+	cr_expect(strstr(e.msg, "m.yaml: image a: a format 1 manifest signs header 2.2 over 0x78..0x7F") != NULL, "%s", e.msg);
+}
+
+Test(manifest, a_format_1_manifest_still_reads_as_one_segment)
+{
+	struct manifest m;
+	struct err e = { 0 };
+	char doc[2048];
+	snprintf(doc, sizeof doc, "%s", IMAGE(""));
+	memcpy(strstr(doc, "header: \"2.2\""), "header: \"2.0\"", 13);
 	cr_assert_eq(manifest_parse((const uint8_t *)doc, strlen(doc), "m.yaml", &m, &e), 0, "%s", e.msg);
 	cr_expect_eq(m.images[0].nsegs, 1);
 	cr_expect_eq(m.images[0].segs[0].start, 0x48);
@@ -98,10 +109,10 @@ struct bad_doc {
 };
 
 static struct bad_doc bad_docs[] = {
-	{ "valid_document_reads", IMAGE(""), "" },
+	{ "format_1_v22_manifest_is_refused", IMAGE(""), "a format 1 manifest signs header 2.2" },
 	{ "unknown_field", IMAGE("  colour: red\n"), "image a: line 18: unknown field 'colour'" },
 	{ "duplicate_key", IMAGE("  digest: " H64 "\n"), "duplicate key 'digest'" },
-	{ "short_digest", "format: stm32-sign-manifest/1\nimages:\n- id: a\n  file: a\n  file_sha256: " H64 "\n  header: \"2.2\"\n  binary_type: 0\n  image_version: 0\n  signed_range: [0x48, 0x300]\n  algorithm: ecdsa-p256-sha256\n  digest: 0011\n", "image a: line 11: 'digest' must be 64 hex digits" },
+	{ "short_digest", "format: stm32-sign-manifest/1\nimages:\n- id: a\n  file: a\n  file_sha256: " H64 "\n  header: \"2.0\"\n  binary_type: 0\n  image_version: 0\n  signed_range: [0x48, 0x300]\n  algorithm: ecdsa-p256-sha256\n  digest: 0011\n", "image a: line 11: 'digest' must be 64 hex digits" },
 	{ "non_hex_digest", "format: stm32-sign-manifest/1\nimages:\n- id: a\n  file: a\n  file_sha256: zz112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n", "'file_sha256' must be 64 hex digits" },
 	{ "missing_field", "format: stm32-sign-manifest/1\nimages:\n- id: a\n", "image a: missing field 'file'" },
 	{ "wrong_type", "format: stm32-sign-manifest/1\nimages: {a: 1}\n", "'images' must be a list" },
