@@ -144,8 +144,8 @@ static int check_header(const struct asm_item *it, const struct stm32_image *img
 			       im->id);
 	stm32_table_hash(img, th);
 	if (memcmp(th, im->table_hash, 32))
-		return err_set(e, ERR_VERIFY, "image %s: check table hash: the header's key table hashes to another "
-			       "OTP value than the manifest's", im->id);
+		return err_set(e, ERR_VERIFY, "image %s: check table hash: the header's key table hashes to "
+			       "another OTP value than the manifest's", im->id);
 	return check_segments(im, img, e);
 }
 
