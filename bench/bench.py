@@ -23,6 +23,7 @@ OUT = os.path.join(TOP, "bench", "out")
 KEYS = os.path.join(TOP, "tests", "fixtures", "keys")
 GIB = 1 << 30
 ROWS = []
+SIGNING = {}
 
 
 def sh(cmd, env=None, check=True):
@@ -237,6 +238,7 @@ def signing():
                 "within 10% of bound" if jobs == 32 else "-",
                 ("met" if within else why) if jobs == 32 else ("within 10%" if within else "%.0f%% over (%.2f of rounds)" % ((t / bound - 1) * 100, t / rounds)))
         p384_row(srv, d, results[32])
+        SIGNING["aws32"] = results[32]
         if ensure_awscli():
             srv.control({"latency_ms": 50})
             digest = os.path.join(OUT, "digest.bin")
@@ -259,6 +261,69 @@ def signing():
         srv.stop()
 
 
+# ---------------------------------------------------------------- 4: the other cloud stores
+class Fake(Server):
+    """A loopback fake of tests/tools (kms-cert.pem, READY PORT, /_control, /_stats, /_reset)."""
+
+    def __init__(self, script, args, env):
+        self.dir = tempfile.mkdtemp(prefix="bench-fake-")
+        self.p = subprocess.Popen(["/usr/bin/python3", os.path.join(TOP, "tests", "tools", script),
+                                   "--cert-dir", self.dir] + args, stdout=subprocess.PIPE, text=True)
+        self.port = int(self.p.stdout.readline().split()[1])
+        self.ctx = ssl.create_default_context(cafile=os.path.join(self.dir, "kms-cert.pem"))
+        self.env = dict(os.environ, **{k: v.format(port=self.port, dir=self.dir) for k, v in env.items()})
+
+
+AZURE_VERSION = "0123456789abcdef0123456789abcdef"
+STORES = [
+    ("Vault transit, batch_input (up to 64 per request, spread over the jobs)", "vault_server.py", "hashivault://k1?version=1", "",
+     ["--token", "hvs.bench", "--key", "k1=%s/k1.pem" % KEYS],
+     {"VAULT_ADDR": "https://127.0.0.1:{port}", "VAULT_TOKEN": "hvs.bench", "VAULT_CACERT": "{dir}/kms-cert.pem"}),
+    ("Vault transit, --batch-size 1 (one request per digest)", "vault_server.py", "hashivault://k1?version=1",
+     "--batch-size 1", ["--token", "hvs.bench", "--key", "k1=%s/k1.pem" % KEYS],
+     {"VAULT_ADDR": "https://127.0.0.1:{port}", "VAULT_TOKEN": "hvs.bench", "VAULT_CACERT": "{dir}/kms-cert.pem"}),
+    ("Azure Key Vault (client secret)", "azure_server.py", "azurekms://127.0.0.1:{port}/k1/" + AZURE_VERSION, "",
+     ["--key", "k1=%s:%s/k1.pem" % (AZURE_VERSION, KEYS), "--client-secret", "bench"],
+     {"REQUESTS_CA_BUNDLE": "{dir}/kms-cert.pem", "AZURE_AUTHORITY_HOST": "https://127.0.0.1:{port}",
+      "AZURE_TENANT_ID": "72f988bf-86f1-41af-91ab-2d7cd011db47",
+      "AZURE_CLIENT_ID": "0b5ad4b0-6f3c-4a2e-9d0c-1f2e3d4c5b6a", "AZURE_CLIENT_SECRET": "bench"}),
+]
+
+
+def cloud_stores(aws_jobs32=None):
+    """1000 digests through each store's loopback fake, 50 ms latency, --jobs 32."""
+    d = os.path.join(OUT, "cloud")
+    os.makedirs(d, exist_ok=True)
+    rel = ["format: stm32-release/1", "release: bench", "keysets:", "  k: [k0.pub.pem, k1.pub.pem]", "images:"]
+    rel += ["  - {id: i%04d, input: p.bin, soc: stm32mp25, image_version: %d, keyset: k, key_index: 1, key_uri: 'URI'}" % (i, i)
+            for i in range(1000)]
+    for label, script, uri, extra, args, env in STORES:
+        srv = Fake(script, args, env)
+        try:
+            key = uri.format(port=srv.port)
+            with open(os.path.join(d, "release.yaml"), "w") as f:
+                f.write("\n".join(rel).replace("URI", key) + "\n")
+            with open(os.path.join(d, "signer.yaml"), "w") as f:
+                f.write("format: stm32-signer/1\nkeys:\n  - uri: '%s'\n" % key)
+            sh("cd %s && cp %s/k0.pub.pem %s/k1.pub.pem . && head -c 4096 /dev/urandom > p.bin && rm -rf out && "
+               "%s/stm32-prep -q --release release.yaml --out-dir out" % (d, KEYS, KEYS, BIN))
+            times = []
+            for _ in range(3):
+                srv.control({"latency_ms": 50})
+                dt, _ = sh("cd %s && %s/kms-sign-digest -q --config signer.yaml --jobs 32 --max-rate 100000 %s out/manifest.yaml -o sigs.yaml"
+                           % (d, BIN, extra), env=srv.env)
+                times.append(dt)
+            st = srv.stats()
+            t = statistics.median(times)
+            requests = st.get("sign_requests", st.get("sign", 0))
+            row("4 batch signing", "%s, 1000 digests, 50 ms latency, --jobs 32" % label,
+                "%.2f s (+-%.2f, 3 runs)" % (t, (max(times) - min(times)) / 2),
+                "%d sign requests; AWS KMS --jobs 32: %s" % (requests, "%.2f s" % aws_jobs32 if aws_jobs32 else "-"),
+                "%.2f" % (t / aws_jobs32) if aws_jobs32 else "-", "-", "-")
+        finally:
+            srv.stop()
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     header = ["| section | what | measured (median, +- half spread) | reference | ratio | target | verdict |",
@@ -269,6 +334,7 @@ def main():
     batch_offline()
     release_memory()
     signing()
+    cloud_stores(SIGNING.get("aws32"))
     text = ["# Benchmark results", "", "Machine: " + machine(), "",
             "Generated by `make bench` on %s. Medians of 3 runs unless noted; the spread is half of max - min." % time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
             ""] + header + ["| %s | %s | %s | %s | %s | %s | %s |" % r for r in ROWS]

@@ -8,6 +8,7 @@ struct sign_config {
 	int retry_base_ms;    /* backoff base (full jitter, doubling) */
 	int retry_cap_ms;     /* backoff ceiling */
 	int timeout_ms;       /* per HTTP request */
+	int batch_size;       /* most digests per request of a batching store; 0: its own */
 	int verbose;
 	/* where verbose messages go (the library never prints); may be NULL */
 	void (*log)(const char *msg);

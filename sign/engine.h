@@ -8,6 +8,9 @@
 #include "keystore.h"
 #include "manifest/sigdoc.h"
 
+/* Most digests in one request of a store that signs batches. */
+#define ENGINE_BATCH_MAX 256
+
 struct sign_task {
 	const struct mf_image *im;
 	size_t store;             /* index into the engine's stores */
@@ -28,6 +31,7 @@ struct engine {
 	/* private */
 	pthread_mutex_t mu;
 	size_t next, done, failed;
+	size_t pending;           /* tasks to sign when the run started */
 	int abort;
 };
 

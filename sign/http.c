@@ -1,6 +1,8 @@
 #include "http.h"
 
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static size_t on_data(char *p, size_t size, size_t n, void *arg)
 {
@@ -60,7 +62,19 @@ int http_do(CURL *h, const struct http_request *rq, struct http_response *rs, st
 		time_t t = curl_getdate(date->value, NULL);
 		rs->date = t > 0 ? t : 0;
 	}
+	if (curl_easy_header(h, "Retry-After", 0, CURLH_HEADER, -1, &date) == CURLHE_OK)
+		rs->retry_after = http_retry_after(date->value, rs->date ? rs->date : time(NULL));
 	return 0;
+}
+
+double http_retry_after(const char *v, time_t now)
+{
+	char *end;
+	long secs = strtol(v, &end, 10);
+	if (end != v && !*end)
+		return secs > 0 ? (double)secs : 0;
+	time_t when = curl_getdate(v, NULL);
+	return when > now ? (double)(when - now) : 0;
 }
 
 int http_permanent(CURLcode c)

@@ -24,11 +24,16 @@ int keystore_open_key(struct keystore *ks, const char *uri, const struct sign_co
 		ks->ops = &ks_awskms_ops;
 	else if (!strncmp(uri, "pkcs11:", 7))
 		ks->ops = &ks_pkcs11_ops;
+	else if (!strncmp(uri, "hashivault://", 13) || !strncmp(uri, "openbao://", 10))
+		ks->ops = &ks_vault_ops;
+	else if (!strncmp(uri, "azurekms://", 11))
+		ks->ops = &ks_azure_ops;
 	else if (!strncmp(uri, "file:", 5))
 		ks->ops = &ks_file_ops;
 	else
 		return err_set(e, ERR_USAGE,
-			       "key URI '%.60s': scheme must be awskms://, pkcs11: or file:", ks->signer);
+			       "key URI '%.60s': scheme must be awskms://, azurekms://, hashivault://, "
+			       "openbao://, pkcs11: or file:", ks->signer);
 	int rc = ks->ops->open(ks, cfg, e);
 	if (rc)
 		keystore_close(ks); /* a store whose open failed holds nothing open */

@@ -33,6 +33,11 @@ struct ks_ops {
 	 * 48 (SHA-384), as the key's curve (ks->pub.algo) takes. */
 	int (*sign)(struct keystore *ks, void *worker, const uint8_t *digest, size_t len,
 		    struct ks_sig *out, struct err *e);
+	/* Optional: sign n digests (ks->batch_max at most, all of one length) in
+	 * one request. Every item gets its own outcome: rcs[i], and errs[i] when
+	 * it failed (a failed request fails every item). */
+	void (*sign_batch)(struct keystore *ks, void *worker, const uint8_t *const *digests,
+			   size_t len, size_t n, struct ks_sig *out, int *rcs, struct err *errs);
 	void (*worker_close)(struct keystore *ks, void *worker);
 	void (*close)(struct keystore *ks);
 };
@@ -52,6 +57,8 @@ struct keystore {
 	/* who signs, for the audit log: the AWS access key id or the PKCS#11
 	 * token serial (set by public_key) */
 	char principal[160];
+	/* digests per request when the store has sign_batch (0 or 1: one each) */
+	size_t batch_max;
 };
 
 /* Choose the store for a URI the operator gave and open it (no network
@@ -68,10 +75,16 @@ void keystore_close(struct keystore *ks);
 struct json_object;
 int awskms_key_answer(struct keystore *ks, struct json_object *r, struct err *e);
 int awskms_sign_answer(struct keystore *ks, struct json_object *r, struct ks_sig *out, struct err *e);
+int vault_key_answer(struct keystore *ks, struct json_object *r, struct err *e);
+int vault_signature(struct keystore *ks, struct json_object *item, struct ks_sig *out, struct err *e);
+int azure_key_answer(struct keystore *ks, struct json_object *r, struct err *e);
+int azure_sign_answer(struct keystore *ks, struct json_object *r, struct ks_sig *out, struct err *e);
 
 extern const struct ks_ops ks_file_ops;
 extern const struct ks_ops ks_awskms_ops;
 extern const struct ks_ops ks_pkcs11_ops;
+extern const struct ks_ops ks_vault_ops;
+extern const struct ks_ops ks_azure_ops;
 
 /* Fill out->raw from out->der (strict) or out->der from out->raw, at the
  * width of the store's key. */

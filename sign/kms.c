@@ -55,21 +55,6 @@ static void region_from_arn(const char *key_id, char *out, size_t n)
 		snprintf(out, n, "%.*s", (int)len, p + 1);
 }
 
-/* KMS quotas are per account and region, whatever the number of keys: one
- * limiter for the process, set up by the first client (clients are opened
- * before any worker starts). */
-static struct ratelimit process_rl;
-static int process_rl_ready;
-
-static struct ratelimit *shared_ratelimit(double per_second)
-{
-	if (!process_rl_ready) {
-		ratelimit_init(&process_rl, per_second);
-		process_rl_ready = 1;
-	}
-	return &process_rl;
-}
-
 /* host:port of a URL (port 443 when absent), to compare endpoints. */
 static void host_port(const char *url, char *out, size_t n)
 {
@@ -127,7 +112,7 @@ int kms_client_init(struct kms_client *k, const char *endpoint, const char *key_
 	if ((rc = resolve_url(k, endpoint, e)))
 		return rc;
 	pthread_mutex_init(&k->mu, NULL);
-	k->rl = shared_ratelimit(cfg->max_rate);
+	k->rl = ratelimit_shared(cfg->max_rate); /* quotas are per account, whatever the keys */
 	return 0;
 }
 

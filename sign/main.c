@@ -25,6 +25,8 @@ static const char usage_text[] =
 	"Key URIs:  awskms:///alias/NAME | awskms:///arn:aws:kms:... | awskms://HOST:PORT/KEYID\n"
 	"           pkcs11:token=T;object=O (module and PIN from the signer configuration;\n"
 	"           the pubkey verb also takes ?module-path=...&pin-source=file:...)\n"
+	"           hashivault://KEY?version=N | openbao://KEY?version=N (VAULT_ADDR, VAULT_TOKEN)\n"
+	"           azurekms://NAME.vault.azure.net/KEY/VERSION (or NAME.managedhsm.azure.net)\n"
 	"           file:key.pem (development only)\n"
 	"\n"
 	"Options:\n"
@@ -36,6 +38,8 @@ static const char usage_text[] =
 	"  -j, --jobs N          requests in flight (default 8)\n"
 	"  --max-rate R          requests per second, all jobs together (default 200)\n"
 	"  --max-attempts N      attempts per request, retries included (default 12)\n"
+	"  --batch-size N        most digests per request where the store signs batches\n"
+	"                        (Vault, OpenBao: default 64; 1 sends one request each)\n"
 	"  --audit-log FILE      append one hash-chained JSON line per signature\n"
 	"                        (also audit_log: in the signer configuration)\n"
 	"  --review              print what would be signed, the keys and their policy,\n"
@@ -43,7 +47,7 @@ static const char usage_text[] =
 	"  --resume              keep valid signatures already in the output, sign the rest\n"
 	"  --json                one JSON document on stdout (with -q and on failure too)\n"
 	"  -q, --quiet           no summary\n"
-	"  -v, --verbose         log each retry to stderr, with its reason (never secrets)\n"
+	"  -v, --verbose         log each request (AWS KMS: each retry) to stderr, never secrets\n"
 	"  -h, --help            this help\n"
 	"  -V, --version         version\n"
 	"\n"
@@ -109,6 +113,10 @@ static int parse_opt(struct sign_opts *o, int c, const char *arg)
 		if (parse_int(arg, 1, 100, &o->cfg.max_attempts))
 			return usage("--max-attempts takes 1 to 100");
 		return 0;
+	case 'B':
+		if (parse_int(arg, 1, 256, &o->cfg.batch_size))
+			return usage("--batch-size takes 1 to 256");
+		return 0;
 	case 'C': o->config = arg; return 0;
 	case 'L': o->audit_log = arg; return 0;
 	case 'R': o->review = 1; return 0;
@@ -141,6 +149,7 @@ static int run(int argc, char **argv, struct sign_opts *o)
 		{ "output", required_argument, NULL, 'o' }, { "jobs", required_argument, NULL, 'j' },
 		{ "max-rate", required_argument, NULL, 'r' },
 		{ "max-attempts", required_argument, NULL, 'a' },
+		{ "batch-size", required_argument, NULL, 'B' },
 		{ "config", required_argument, NULL, 'C' },
 		{ "audit-log", required_argument, NULL, 'L' },
 		{ "review", no_argument, NULL, 'R' }, { "resume", no_argument, NULL, 'S' },

@@ -37,3 +37,15 @@ void ratelimit_wait(struct ratelimit *rl)
 	pthread_mutex_unlock(&rl->mu);
 	sleep_seconds(slot - now);
 }
+
+static struct ratelimit process_rl;
+static int process_rl_ready;
+
+struct ratelimit *ratelimit_shared(double per_second)
+{
+	if (!process_rl_ready) {
+		ratelimit_init(&process_rl, per_second);
+		process_rl_ready = 1;
+	}
+	return &process_rl;
+}

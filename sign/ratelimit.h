@@ -13,6 +13,9 @@ struct ratelimit {
 
 void ratelimit_init(struct ratelimit *rl, double per_second);
 void ratelimit_wait(struct ratelimit *rl);
+/* The limiter of the process (--max-rate is for all keys and stores
+ * together), set up by the first store opened (before any worker starts). */
+struct ratelimit *ratelimit_shared(double per_second);
 double now_monotonic(void);
 void sleep_seconds(double s);
 

@@ -105,7 +105,9 @@ static int read_key(const struct ynode *k, size_t i, const char *name, struct ke
 	    (rc = yget_str_opt(k, "endpoint", kc->endpoint, sizeof kc->endpoint, ctx, e)) ||
 	    (pin[0] && (rc = read_pin(pin, kc, ctx, e))) || (rc = read_policy(k, &kc->policy, ctx, e)))
 		return rc;
-	if (uri_has_pin_value(kc->uri) || strchr(kc->uri, '?'))
+	/* a transit key's ?version=N is part of its name; elsewhere a query is a module or a PIN */
+	int versioned = !strncmp(kc->uri, "hashivault://", 13) || !strncmp(kc->uri, "openbao://", 10);
+	if (uri_has_pin_value(kc->uri) || (strchr(kc->uri, '?') && !versioned))
 		return err_set(e, ERR_INPUT, "%s: uri names the key only: module and PIN are their own "
 			       "fields (module:, pin:)", ctx);
 	if (!strncmp(kc->uri, "pkcs11:", 7) && !kc->module[0])

@@ -13,13 +13,13 @@
 
 #include "testutil.h"
 
-int kms_start(struct kms_srv *s, const char *dir, const char *keys)
+int fake_start(struct kms_srv *s, const char *script, const char *dir, const char *args)
 {
 	memset(s, 0, sizeof *s);
 	snprintf(s->dir, sizeof s->dir, "%s", dir);
-	char cmd[4096], ready[64] = "";
-	snprintf(cmd, sizeof cmd, "exec /usr/bin/python3 %s --cert-dir %s %s", fixture("tools/kms_server.py"),
-		 dir, keys);
+	char cmd[4096], ready[64] = "", rel[128];
+	snprintf(rel, sizeof rel, "tools/%s", script);
+	snprintf(cmd, sizeof cmd, "exec /usr/bin/python3 %s --cert-dir %s %s", fixture(rel), dir, args);
 	int fds[2];
 	if (pipe(fds))
 		return -1;
@@ -45,6 +45,13 @@ int kms_start(struct kms_srv *s, const char *dir, const char *keys)
 		return -1;
 	}
 	fclose(f);
+	return 0;
+}
+
+int kms_start(struct kms_srv *s, const char *dir, const char *keys)
+{
+	if (fake_start(s, "kms_server.py", dir, keys))
+		return -1;
 	snprintf(s->env, sizeof s->env,
 		 "export AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY "
 		 "AWS_REGION=us-east-1 AWS_ENDPOINT_URL_KMS=https://127.0.0.1:%d AWS_CA_BUNDLE=%s/kms-cert.pem "

@@ -11,6 +11,9 @@ struct kms_srv {
 	char env[1024];  /* "export ...;" to put before a command */
 };
 
+/* Start tests/tools/<script> (a loopback fake that prints "READY <port>"
+ * and writes DIR/kms-cert.pem) with args; env is left empty. 0 on success. */
+int fake_start(struct kms_srv *s, const char *script, const char *dir, const char *args);
 /* keys: server arguments, e.g. "--key k1=/path/k1.pem". 0 on success. */
 int kms_start(struct kms_srv *s, const char *dir, const char *keys);
 /* Start with fixture keys: "alias=kN ..." gives --key alias=tests/fixtures/keys/kN.pem;

@@ -91,7 +91,7 @@ class State:
         return share > 0 and random.random() < share
 
 
-def make_cert(cert_dir):
+def make_cert(cert_dir, dns_names=()):
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     import ipaddress
@@ -101,7 +101,8 @@ def make_cert(cert_dir):
             .not_valid_before(now - datetime.timedelta(days=1))
             .not_valid_after(now + datetime.timedelta(days=7))
             .add_extension(x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]),
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")] +
+                [x509.DNSName(n) for n in dns_names]),
                 critical=False)
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
             .sign(key, hashes.SHA256()))

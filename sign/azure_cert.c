@@ -1,0 +1,91 @@
+/* The client assertion of a certificate credential (AZURE_CLIENT_CERTIFICATE_PATH):
+ * a JWT signed RS256 with the certificate's private key, naming the
+ * certificate by its SHA-1 thumbprint (x5t), as Microsoft Entra ID takes it. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+
+#include "azure_auth.h"
+#include "common/hex.h"
+
+static int load(const char *path, X509 **cert, EVP_PKEY **key, struct err *e)
+{
+	const char *pass = getenv("AZURE_CLIENT_CERTIFICATE_PASSWORD");
+	BIO *b = BIO_new_file(path, "rb");
+	if (!b)
+		return err_set(e, ERR_KEYSTORE, "%s: cannot read the client certificate", path);
+	*cert = PEM_read_bio_X509(b, NULL, NULL, NULL);
+	(void)BIO_reset(b);
+	*key = PEM_read_bio_PrivateKey(b, NULL, NULL, (void *)(pass ? pass : ""));
+	BIO_free(b);
+	ERR_clear_error();
+	if (!*cert || !*key)
+		return err_set(e, ERR_KEYSTORE, "%s: a PEM file with the certificate and its private key is "
+			       "expected (AZURE_CLIENT_CERTIFICATE_PASSWORD if the key is encrypted)", path);
+	if (EVP_PKEY_get_base_id(*key) != EVP_PKEY_RSA || X509_check_private_key(*cert, *key) != 1)
+		return err_set(e, ERR_KEYSTORE, "%s: the private key must be the certificate's, and RSA "
+			       "(Entra ID takes RS256 client assertions)", path);
+	return 0;
+}
+
+static void json_part(const char *json, char *out)
+{
+	b64url_encode((const uint8_t *)json, strlen(json), out);
+}
+
+static int sign_rs256(EVP_PKEY *key, const char *input, char *out, struct err *e)
+{
+	uint8_t sig[1024];
+	size_t len = sizeof sig;
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	int ok = md && EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) == 1 &&
+		 EVP_DigestSign(md, sig, &len, (const uint8_t *)input, strlen(input)) == 1;
+	EVP_MD_CTX_free(md);
+	ERR_clear_error();
+	if (!ok)
+		return err_set(e, ERR_KEYSTORE, "cannot sign the client assertion (an RSA key up to 8192 bits)");
+	b64url_encode(sig, len, out);
+	return 0;
+}
+
+int azure_cert_assertion(const char *path, const char *audience, const char *client, char *out,
+			 size_t n, struct err *e)
+{
+	X509 *cert = NULL;
+	EVP_PKEY *key = NULL;
+	int rc = load(path, &cert, &key, e);
+	uint8_t thumb[20], jti[16];
+	unsigned int tl = 0;
+	char x5t[32], jtihex[33], header[128], payload[1400], h64[200], p64[1900], s64[1400];
+	if (!rc && (X509_digest(cert, EVP_sha1(), thumb, &tl) != 1 || RAND_bytes(jti, sizeof jti) != 1))
+		rc = err_set(e, ERR_INTERNAL, "cannot hash the certificate");
+	if (!rc) {
+		b64url_encode(thumb, 20, x5t);
+		hex_encode(jti, sizeof jti, jtihex);
+		long now = (long)time(NULL);
+		snprintf(header, sizeof header, "{\"alg\":\"RS256\",\"typ\":\"JWT\",\"x5t\":\"%s\"}", x5t);
+		snprintf(payload, sizeof payload, "{\"aud\":\"%.700s\",\"iss\":\"%.127s\",\"sub\":\"%.127s\","
+			 "\"jti\":\"%s\",\"nbf\":%ld,\"iat\":%ld,\"exp\":%ld}", audience, client, client, jtihex,
+			 now, now, now + 600);
+		json_part(header, h64);
+		json_part(payload, p64);
+		snprintf(out, n, "%s.%s", h64, p64);
+		rc = sign_rs256(key, out, s64, e);
+	}
+	if (!rc && strlen(out) + strlen(s64) + 2 > n)
+		rc = err_set(e, ERR_INTERNAL, "the client assertion is too long");
+	if (!rc) {
+		size_t l = strlen(out);
+		snprintf(out + l, n - l, ".%s", s64);
+	}
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	return rc;
+}
