@@ -23,6 +23,8 @@
 #include "review.h"
 #include "trust.h"
 
+volatile sig_atomic_t sign_interrupted;
+
 static int fail(const struct err *e)
 {
 	jsonrun_error("%s", e->msg);
@@ -244,8 +246,8 @@ static void print_partial(const struct run *r, size_t resumed)
 	if (isatty(STDERR_FILENO) && !r->o->quiet)
 		fprintf(stderr, "\n");
 	fprintf(stderr, "kms-sign-digest: stopped: %zu of %zu image(s) signed and kept in %s (%zu from a "
-		"previous run), %zu failed, %zu not attempted\n", ok, r->m->n, r->jpath, resumed, failed,
-		r->m->n - ok - failed);
+		"previous run), %zu failed, %zu not attempted\n", ok, r->m->n, ok ? r->jpath : "no file",
+		resumed, failed, r->m->n - ok - failed);
 	for (size_t i = 0; i < json_object_array_length(ids) && i < 20; i++)
 		fprintf(stderr, "kms-sign-digest: failed: %s\n", json_object_get_string(json_object_array_get_idx(ids, i)));
 	if (ok)
@@ -314,6 +316,8 @@ static int batch_error(const struct run *r, int rc, struct err *e)
 		*e = r->audit_err;
 		return e->code;
 	}
+	if (sign_interrupted)
+		return err_set(e, ERR_KEYSTORE, "interrupted: no more images were sent for signing");
 	if (r->journal_failed)
 		return err_set(e, ERR_IO, "%s: cannot append to the journal: stopped before paying for "
 			       "signatures that could not be kept", r->jpath);
@@ -330,7 +334,8 @@ static int sign_all(struct run *r, struct stores *s, const struct sigdoc *prev, 
 	size_t resumed;
 	mark_resumed(r, s, prev, &resumed);
 	struct engine en = { .tasks = r->tasks, .n = r->m->n, .stores = s->ks, .nstores = s->n,
-			     .jobs = r->o->cfg.jobs, .on_signed = journal_append, .arg = r };
+			     .jobs = r->o->cfg.jobs, .on_signed = journal_append, .arg = r,
+			     .interrupted = &sign_interrupted };
 	int rc = engine_run(&en);
 	if ((r->journal_failed || r->audit_err.code) && !rc)
 		rc = ERR_IO;

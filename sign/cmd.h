@@ -1,6 +1,8 @@
 #ifndef SIGN_CMD_H
 #define SIGN_CMD_H
 
+#include <signal.h>
+
 #include "config.h"
 #include "signer_conf.h"
 
@@ -14,6 +16,10 @@ struct sign_opts {
 	const char *audit_verify; /* the audit verify verb: the log to check */
 	struct signer_conf conf;
 };
+
+/* Set by SIGINT / SIGTERM: the batch stops taking images, finishes those in
+ * flight, and says what was kept. */
+extern volatile sig_atomic_t sign_interrupted;
 
 int cmd_sign(struct sign_opts *o);
 int cmd_pubkey(struct sign_opts *o);

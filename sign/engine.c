@@ -57,7 +57,7 @@ static size_t take(struct engine *en, struct sign_task **out)
 {
 	size_t n = 0, cap = 1;
 	pthread_mutex_lock(&en->mu);
-	while (!en->abort && en->next < en->n && n < cap) {
+	while (!en->abort && !(en->interrupted && *en->interrupted) && en->next < en->n && n < cap) {
 		struct sign_task *c = &en->tasks[en->next];
 		if (c->state != 0) {
 			en->next++;

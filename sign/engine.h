@@ -3,6 +3,7 @@
 #define SIGN_ENGINE_H
 
 #include <pthread.h>
+#include <signal.h>
 #include <stddef.h>
 
 #include "keystore.h"
@@ -28,6 +29,8 @@ struct engine {
 	/* called under the engine lock after each signature (the journal) */
 	void (*on_signed)(struct engine *en, const struct sign_task *t, void *arg);
 	void *arg;
+	/* set (by a signal handler) to stop taking new tasks; may be NULL */
+	volatile sig_atomic_t *interrupted;
 	/* private */
 	pthread_mutex_t mu;
 	size_t next, done, failed;

@@ -60,6 +60,23 @@ static const char usage_text[] =
 	"Exit codes: 0 all signed, 1 a key or signature check failed, 2 usage,\n"
 	"3 malformed manifest, 4 i/o, 5 key store or network.\n";
 
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	sign_interrupted = 1; /* a second one ends the process (SA_RESETHAND) */
+}
+
+static void catch_interrupts(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_interrupt;
+	sa.sa_flags = SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 static void log_stderr(const char *msg)
 {
 	fprintf(stderr, "kms-sign-digest: %s\n", msg);
@@ -182,6 +199,7 @@ static int run(int argc, char **argv, struct sign_opts *o)
 	if (o->manifest && !o->output && !o->review)
 		return usage("missing -o SIGNATURES");
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	catch_interrupts();
 	rc = o->pubkey_uri ? cmd_pubkey(o) : o->audit_verify ? cmd_audit_verify(o) : cmd_sign(o);
 	curl_global_cleanup();
 	return rc;

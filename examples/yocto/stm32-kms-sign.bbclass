@@ -20,6 +20,8 @@
 #    writes prepared images and a manifest; the signing operator runs
 #    `kms-sign-digest manifest.yaml -o signatures.yaml`; do_stm32_kms_assemble
 #    injects and verifies once STM32_KMS_SIGN_SIGNATURES points at the answer.
+#    A pkcs11: STM32_KMS_SIGN_KEY_URI names the token and object only: the
+#    signing host's signer.yaml holds the module and the PIN source.
 
 STM32_KMS_SIGN_SOC ?= "stm32mp25"
 STM32_KMS_SIGN_KEYDIR ?= "${TOPDIR}/keys"

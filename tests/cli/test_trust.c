@@ -464,3 +464,18 @@ Test(kms_sign, a_clock_skew_is_corrected_once_from_the_server_date, .init = star
 	cr_expect_eq(kms_stat(&srv, "sign"), 2);
 	run_free(&r);
 }
+
+Test(trust, an_interrupted_batch_says_what_was_kept, .init = start, .fini = stop, .timeout = 60)
+{
+	prepare_release(200, "awskms:///alias/k1");
+	kms_control(&srv, "{\"latency_ms\": 20}");
+	struct run r = run_cmd("%s cd %s || exit 99; kms-sign-digest --jobs 2 out/manifest.yaml -o out/s.yaml & pid=$!; "
+			       "i=0; while [ ! -s out/s.yaml.journal ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; kill -TERM $pid; wait $pid",
+			       srv.env, dir);
+	cr_expect_eq(r.code, 5, "%s", r.err);
+	cr_expect(strstr(r.err, "interrupted: no more images were sent for signing") != NULL, "%s", r.err);
+	cr_expect(strstr(r.err, "signed and kept in out/s.yaml.journal") != NULL, "%s", r.err);
+	cr_expect(strstr(r.err, "continue with: kms-sign-digest --resume") != NULL, "%s", r.err);
+	cr_expect_not(file_exists(pjoin(dir, "out/s.yaml")));
+	run_free(&r);
+}
