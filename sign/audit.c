@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,7 +74,11 @@ int audit_open(struct audit *a, const char *path, struct err *e)
 	a->fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
 	if (a->fd < 0)
 		return err_set(e, ERR_IO, "audit log %s: cannot open: %s", path, strerror(errno));
-	int rc = file_read_all(path, AUDIT_MAX, &text, &len, e);
+	/* one run at a time: two runs reading the same last line would fork the chain */
+	int rc = flock(a->fd, LOCK_EX | LOCK_NB)
+		? err_set(e, ERR_IO, "audit log %s is in use by another kms-sign-digest run: one run at a time per log",
+			  path)
+		: file_read_all(path, AUDIT_MAX, &text, &len, e);
 	if (!rc)
 		bad = walk((const char *)text, len, a->prev, &lines, why, sizeof why);
 	free(text);

@@ -212,10 +212,14 @@ static void print_summary(const struct run *r, const struct sigdoc *d, size_t re
 	       resumed, r->o->output);
 }
 
+/* The command that finishes the run: its configuration and audit log too,
+ * so that no signature of the rest goes unaudited. */
 static void resume_command(const struct run *r, char *out, size_t n)
 {
-	snprintf(out, n, "kms-sign-digest --resume%s%s '%s' -o '%s'", r->o->config ? " --config " : "",
-		 r->o->config ? r->o->config : "", r->o->manifest, r->o->output);
+	snprintf(out, n, "kms-sign-digest --resume%s%s%s%s%s%s '%s' -o '%s'",
+		 r->o->config ? " --config '" : "", r->o->config ? r->o->config : "", r->o->config ? "'" : "",
+		 r->o->audit_log ? " --audit-log '" : "", r->o->audit_log ? r->o->audit_log : "",
+		 r->o->audit_log ? "'" : "", r->o->manifest, r->o->output);
 }
 
 /* A batch that stopped: what was kept, what failed, how to go on. */

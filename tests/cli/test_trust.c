@@ -126,6 +126,33 @@ Test(trust, a_partial_batch_says_what_was_kept_and_how_to_resume, .init = start,
 	run_free(&r);
 }
 
+Test(trust, regression_the_resume_command_keeps_the_audit_log, .init = start, .fini = stop)
+{
+	/* it did not: a run finished with the printed command went unaudited */
+	prepare_release(3, "awskms:///alias/k1");
+	kms_control(&srv, "{\"fail_sign_after\": 1}");
+	struct run r = run_cmd("%s cd %s && kms-sign-digest --jobs 1 --audit-log audit.jsonl out/manifest.yaml -o out/sigs.yaml",
+			       srv.env, dir);
+	cr_expect_eq(r.code, 5, "%s", r.err);
+	cr_expect(strstr(r.err, "continue with: kms-sign-digest --resume --audit-log 'audit.jsonl' 'out/manifest.yaml' -o 'out/sigs.yaml'") != NULL,
+		  "%s", r.err);
+	run_free(&r);
+}
+
+Test(trust, regression_two_runs_never_append_to_one_audit_log_at_once, .init = start, .fini = stop)
+{
+	/* both read the same last line and forked the chain: every later run was refused */
+	prepare_release(2, "awskms:///alias/k1");
+	struct run r = run_cmd("%s cd %s && touch audit.jsonl && { flock audit.jsonl -c 'touch held; sleep 3' & } && "
+			       "while [ ! -e held ]; do sleep 0.05; done && "
+			       "kms-sign-digest -q --audit-log audit.jsonl out/manifest.yaml -o out/sigs.yaml; echo rc=$?; wait",
+			       srv.env, dir);
+	cr_expect(strstr(r.out, "rc=4") != NULL, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.err, "audit log audit.jsonl is in use by another kms-sign-digest run") != NULL, "%s", r.err);
+	cr_expect_eq(kms_stat(&srv, "sign"), 0, "nothing is signed without its audit line");
+	run_free(&r);
+}
+
 /* ---- an output never replaces an input ---- */
 
 struct same_case {
