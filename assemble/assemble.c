@@ -37,14 +37,12 @@ int asm_check_documents(const struct manifest *m, const struct sigdoc *d, const 
 
 static int file_sha256_path(const char *path, uint8_t out[32], struct err *e)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		if (fd >= 0)
-			close(fd);
-		return err_set(e, ERR_IO, "%s: cannot open as a regular file", path);
-	}
-	int rc = file_range_sha256(fd, 0, (uint64_t)st.st_size, out, e);
+	int fd;
+	uint64_t size;
+	int rc = file_open_regular(path, &fd, &size, e);
+	if (rc)
+		return rc;
+	rc = file_range_sha256(fd, 0, size, out, e);
 	close(fd);
 	return rc;
 }

@@ -16,7 +16,9 @@ struct asm_item {
 	struct rom_verdict verdict;
 	int encrypted;       /* the finished image carries the FSBL decryption extension */
 	uint32_t dc;         /* its derivation constant */
-	int ok;
+	int ok;              /* verified, and not refused since */
+	int verified;        /* the finished image passed every check */
+	int written;         /* and is at its final name */
 	struct err err;      /* what failed, naming the image and the check */
 };
 

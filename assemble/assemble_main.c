@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 
 #include "assemble.h"
+#include "common/jsonrun.h"
 #include "common/paths.h"
 #include "otp.h"
 
@@ -31,7 +32,7 @@ static const char usage_text[] =
 	"  --otp HEX|FILE      expected OTP value (64 hex digits or a 32-byte file such as\n"
 	"                      publicKeysHashHashes.bin); default: the manifest's table_hash\n"
 	"  --keep-going        write the images that verify even when others fail\n"
-	"  --json              JSON report on stdout\n"
+	"  --json              one JSON document on stdout, also with -q and on failure\n"
 	"  -q, --quiet         no table\n"
 	"  -h, --help          this help\n"
 	"  -V, --version       version\n"
@@ -41,7 +42,8 @@ static const char usage_text[] =
 
 static int usage(const char *msg)
 {
-	fprintf(stderr, "stm32-assemble: %s\nTry 'stm32-assemble --help'.\n", msg);
+	jsonrun_error("%s", msg);
+	fprintf(stderr, "Try 'stm32-assemble --help'.\n");
 	return ERR_USAGE;
 }
 
@@ -60,7 +62,7 @@ static int parse_args(int argc, char **argv, struct asm_opts *o)
 		case 'd': o->out_dir = optarg; break;
 		case 'o':
 			if (otp_parse_arg(optarg, o->otp, &e)) {
-				fprintf(stderr, "stm32-assemble: %s\n", e.msg);
+				jsonrun_error("%s", e.msg);
 				return e.code;
 			}
 			o->has_otp = 1;
@@ -92,24 +94,10 @@ static int output_path(const char *dir, const char *file, char *out, size_t n)
 	return snprintf(out, n, "%s/%s", dir, base) >= (int)n;
 }
 
-static void report(const struct asm_item *items, size_t n, int json)
+static void report_text(const struct asm_item *items, size_t n)
 {
-	json_object *arr = json ? json_object_new_array() : NULL;
 	for (size_t i = 0; i < n; i++) {
 		const struct asm_item *it = &items[i];
-		if (arr) {
-			json_object *o = json_object_new_object();
-			json_object_object_add(o, "id", json_object_new_string(it->im->id));
-			json_object_object_add(o, "output", json_object_new_string(it->output));
-			json_object_object_add(o, "verified", json_object_new_boolean(it->ok));
-			json_object_object_add(o, "encrypted", json_object_new_boolean(it->encrypted));
-			if (it->encrypted)
-				json_object_object_add(o, "derivation_constant", json_object_new_int64(it->dc));
-			if (!it->ok)
-				json_object_object_add(o, "error", json_object_new_string(it->err.msg));
-			json_object_array_add(arr, o);
-			continue;
-		}
 		printf("%-24s %-8s %s", it->im->id, it->ok ? "VERIFIED" : "FAILED",
 		       it->ok ? it->output : it->err.msg);
 		if (it->ok && it->encrypted)
@@ -117,10 +105,27 @@ static void report(const struct asm_item *items, size_t n, int json)
 			       it->dc);
 		putchar('\n');
 	}
-	if (arr) {
-		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(arr);
+}
+
+/* --json: "images": [{id, output, verified, written, encrypted, derivation_constant, error}] */
+static void report_json(const struct asm_item *items, size_t n)
+{
+	json_object *arr = json_object_new_array();
+	for (size_t i = 0; i < n; i++) {
+		const struct asm_item *it = &items[i];
+		json_object *o = json_object_new_object();
+		json_object_object_add(o, "id", json_object_new_string(it->im->id));
+		json_object_object_add(o, "output", json_object_new_string(it->output));
+		json_object_object_add(o, "verified", json_object_new_boolean(it->verified));
+		json_object_object_add(o, "written", json_object_new_boolean(it->written));
+		json_object_object_add(o, "encrypted", json_object_new_boolean(it->encrypted));
+		if (it->encrypted)
+			json_object_object_add(o, "derivation_constant", json_object_new_int64(it->dc));
+		if (!it->written)
+			json_object_object_add(o, "error", json_object_new_string(it->err.msg));
+		json_object_array_add(arr, o);
 	}
+	json_object_object_add(jsonrun_doc(), "images", arr);
 }
 
 /* An output never replaces an input: the manifest, the signatures, or a
@@ -157,10 +162,10 @@ static size_t build_all(struct asm_item *items, size_t n, const struct asm_opts 
 			err_set(&it->err, ERR_USAGE, "image %s: output path too long", it->im->id);
 		else if (!output_is_input(items, n, it, o, same_dir, &it->err) &&
 			 !asm_check_bindings(it, mdir, &it->err) && !asm_build(it, o, &it->err))
-			it->ok = 1;
+			it->ok = it->verified = 1;
 		if (!it->ok) {
 			failed++;
-			fprintf(stderr, "stm32-assemble: %s\n", it->err.msg);
+			jsonrun_error("%s", it->err.msg);
 		}
 	}
 	return failed;
@@ -183,9 +188,62 @@ static int commit(struct asm_item *items, size_t n, size_t failed, const struct 
 		} else if (atomic_rename(&it->af, &it->err)) {
 			it->ok = 0;
 			worst = ERR_IO;
+			jsonrun_error("%s", it->err.msg);
+		} else {
+			it->written = 1;
 		}
 	}
 	return worst;
+}
+
+/* Read both documents and check them as a whole; make the output directory. */
+static int load(const struct asm_opts *o, struct manifest *m, struct sigdoc *d, int *created, struct err *e)
+{
+	if (manifest_read(o->manifest, m, e))
+		return e->code;
+	if (sigdoc_read(o->signatures, d, e)) {
+		manifest_free(m);
+		return e->code;
+	}
+	if (asm_check_documents(m, d, o->manifest, o->signatures, e) || dir_ensure(o->out_dir, created, e)) {
+		manifest_free(m);
+		sigdoc_free(d);
+		return e->code;
+	}
+	return 0;
+}
+
+static int run(const struct asm_opts *o)
+{
+	struct err e = { 0 };
+	struct manifest m;
+	struct sigdoc d;
+	char mdir[4096];
+	int created = 0;
+	if (load(o, &m, &d, &created, &e)) {
+		jsonrun_error("%s", e.msg);
+		return e.code;
+	}
+	path_dirname(o->manifest, mdir, sizeof mdir);
+	struct asm_item *items = calloc(m.n ? m.n : 1, sizeof *items);
+	for (size_t i = 0; items && i < m.n; i++) {
+		items[i].im = &m.images[i];
+		items[i].sig = sigdoc_find(&d, m.images[i].id);
+	}
+	size_t failed = items ? build_all(items, m.n, o, mdir) : m.n;
+	int rc = items ? commit(items, m.n, failed, o) : ERR_INTERNAL;
+	if (!items)
+		jsonrun_error("out of memory");
+	if (rc && created)
+		rmdir(o->out_dir); /* succeeds only when nothing was written */
+	if (items && o->json)
+		report_json(items, m.n);
+	else if (items && !o->quiet)
+		report_text(items, m.n);
+	free(items);
+	manifest_free(&m);
+	sigdoc_free(&d);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -193,43 +251,12 @@ int main(int argc, char **argv)
 	/* a full disk or ulimit -f: write() fails with EFBIG and is reported */
 	signal(SIGXFSZ, SIG_IGN);
 	struct asm_opts o = { 0 };
+	int json = 0;
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		json |= !strcmp(argv[i], "--json");
+	jsonrun_start("stm32-assemble", json);
 	int rc = parse_args(argc, argv, &o);
-	if (rc)
-		return rc;
-	struct err e = { 0 };
-	struct manifest m;
-	struct sigdoc d;
-	char mdir[4096];
-	if (manifest_read(o.manifest, &m, &e))
-		goto fail;
-	if (sigdoc_read(o.signatures, &d, &e)) {
-		manifest_free(&m);
-		goto fail;
-	}
-	int created = 0;
-	if (asm_check_documents(&m, &d, o.manifest, o.signatures, &e) ||
-	    dir_ensure(o.out_dir, &created, &e)) {
-		manifest_free(&m);
-		sigdoc_free(&d);
-		goto fail;
-	}
-	path_dirname(o.manifest, mdir, sizeof mdir);
-	struct asm_item *items = calloc(m.n ? m.n : 1, sizeof *items);
-	for (size_t i = 0; items && i < m.n; i++) {
-		items[i].im = &m.images[i];
-		items[i].sig = sigdoc_find(&d, m.images[i].id);
-	}
-	size_t failed = items ? build_all(items, m.n, &o, mdir) : m.n;
-	rc = items ? commit(items, m.n, failed, &o) : ERR_INTERNAL;
-	if (rc && created)
-		rmdir(o.out_dir); /* succeeds only when nothing was written */
-	if (items && !o.quiet)
-		report(items, m.n, o.json);
-	free(items);
-	manifest_free(&m);
-	sigdoc_free(&d);
-	return rc;
-fail:
-	fprintf(stderr, "stm32-assemble: %s\n", e.msg);
-	return e.code;
+	if (!rc)
+		rc = run(&o);
+	return jsonrun_end(rc);
 }

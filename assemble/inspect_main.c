@@ -27,7 +27,7 @@ static const char usage_text[] =
 	"                   without it the decryption check is skipped\n"
 	"  --explain        for a signature that does not verify, try the known wrong\n"
 	"                   constructions and say which one it was made with\n"
-	"  --json           one JSON object per run on stdout\n"
+	"  --json           one JSON array on stdout: an object per IMAGE\n"
 	"  -h, --help       this help\n"
 	"  -V, --version    version\n"
 	"\n"
@@ -100,6 +100,24 @@ static int inspect_one(const char *path, const struct inspect_opts *o, json_obje
 	return exit_code(&v, f.img.has_auth);
 }
 
+/* A failure before any image: the message, and with --json the array of one
+ * {"error", "exit_code"} object (still one document on stdout). */
+static int fail_early(int json, const struct err *e)
+{
+	fprintf(stderr, "stm32-inspect: %s\n", e->msg);
+	if (e->code == ERR_USAGE)
+		fprintf(stderr, "Try 'stm32-inspect --help'.\n");
+	if (json) {
+		json_object *arr = json_object_new_array(), *o = json_object_new_object();
+		json_object_object_add(o, "error", json_object_new_string(e->msg));
+		json_object_object_add(o, "exit_code", json_object_new_int((int)e->code));
+		json_object_array_add(arr, o);
+		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(arr);
+	}
+	return e->code;
+}
+
 int main(int argc, char **argv)
 {
 	/* a full disk or ulimit -f: write() fails with EFBIG and is reported */
@@ -112,35 +130,31 @@ int main(int argc, char **argv)
 	};
 	struct inspect_opts o = { 0 };
 	struct err e = { 0 };
-	int c;
+	int c, json = 0;
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		json |= !strcmp(argv[i], "--json");
 	while ((c = getopt_long(argc, argv, "hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
-			if (otp_parse_arg(optarg, o.otp, &e)) {
-				fprintf(stderr, "stm32-inspect: %s\n", e.msg);
-				return e.code;
-			}
+			if (otp_parse_arg(optarg, o.otp, &e))
+				return fail_early(json, &e);
 			o.has_otp = 1;
 			break;
 		case 's':
-			if (uri_has_pin_value(optarg)) {
-				fprintf(stderr, "stm32-inspect: --oem-secret holds pin-value: a PIN on the command line is "
-						"visible to every user; use pin-source=file:PATH\n");
-				return ERR_USAGE;
-			}
+			if (uri_has_pin_value(optarg))
+				return fail_early(json, &(struct err){ ERR_USAGE, "--oem-secret holds pin-value: a PIN on the "
+					"command line is visible to every user; use pin-source=file:PATH" });
 			o.oem_secret = optarg;
 			break;
 		case 'x': o.explain = 1; break;
 		case 'j': o.json = 1; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		case 'V': printf("stm32-inspect %s\n", STM32_SIGN_VERSION); return 0;
-		default: fprintf(stderr, "Try 'stm32-inspect --help'.\n"); return ERR_USAGE;
+		default: return fail_early(json, &(struct err){ ERR_USAGE, "unknown or incomplete option" });
 		}
 	}
-	if (optind >= argc) {
-		fprintf(stderr, "stm32-inspect: no IMAGE given\nTry 'stm32-inspect --help'.\n");
-		return ERR_USAGE;
-	}
+	if (optind >= argc)
+		return fail_early(json, &(struct err){ ERR_USAGE, "no IMAGE given" });
 	json_object *arr = o.json ? json_object_new_array() : NULL;
 	int worst = 0;
 	for (int i = optind; i < argc; i++) {

@@ -9,30 +9,42 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+int file_open_regular(const char *path, int *fd, uint64_t *size, struct err *e)
+{
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return err_set(e, ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+	struct stat st;
+	if (fstat(*fd, &st) || !S_ISREG(st.st_mode)) {
+		close(*fd);
+		*fd = -1;
+		return err_set(e, ERR_INPUT, "%s: not a regular file", path);
+	}
+	*size = (uint64_t)st.st_size;
+	return 0;
+}
+
 int file_read_all(const char *path, size_t max, uint8_t **buf, size_t *len,
 		  struct err *e)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return err_set(e, ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-	struct stat st;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+	int fd;
+	uint64_t size;
+	int rc = file_open_regular(path, &fd, &size, e);
+	if (rc)
+		return rc;
+	if (size > max) {
 		close(fd);
-		return err_set(e, ERR_INPUT, "%s: not a regular file", path);
+		return err_set(e, ERR_INPUT, "%s: %llu bytes, more than the limit of %zu",
+			       path, (unsigned long long)size, max);
 	}
-	if ((uint64_t)st.st_size > max) {
-		close(fd);
-		return err_set(e, ERR_INPUT, "%s: %lld bytes, more than the limit of %zu",
-			       path, (long long)st.st_size, max);
-	}
-	uint8_t *b = malloc((size_t)st.st_size + 1);
+	uint8_t *b = malloc((size_t)size + 1);
 	if (!b) {
 		close(fd);
 		return err_set(e, ERR_INTERNAL, "%s: out of memory", path);
 	}
-	long n = fd_read_full(fd, b, (size_t)st.st_size);
+	long n = fd_read_full(fd, b, (size_t)size);
 	close(fd);
-	if (n != (long)st.st_size) {
+	if (n != (long)size) {
 		free(b);
 		return err_set(e, ERR_IO, "%s: short read", path);
 	}
@@ -103,6 +115,48 @@ int dir_ensure(const char *dir, int *created, struct err *e)
 		return err_set(e, ERR_IO, "%s: cannot create: %s", dir, strerror(errno));
 	*created = 1;
 	return 0;
+}
+
+int dir_ensure_parent(const char *path, char *made, size_t madesz, struct err *e)
+{
+	char d[4096];
+	made[0] = '\0';
+	path_dirname(path, d, sizeof d);
+	if (strlen(d) >= sizeof d - 1)
+		return err_set(e, ERR_IO, "%s: path too long", path);
+	for (char *p = d + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		struct stat st;
+		if (stat(d, &st)) {
+			if (mkdir(d, 0755))
+				return err_set(e, ERR_IO, "%s: cannot create %s: %s", path, d, strerror(errno));
+			if (!made[0])
+				snprintf(made, madesz, "%s", d);
+		} else if (!S_ISDIR(st.st_mode)) {
+			return err_set(e, ERR_IO, "%s: cannot create: %s is not a directory", path, d);
+		}
+		*p = c;
+		if (!c)
+			return 0;
+	}
+}
+
+void dir_remove_made(const char *path, const char *made)
+{
+	char d[4096], up[4096];
+	if (!made[0])
+		return;
+	path_dirname(path, d, sizeof d);
+	for (;;) {
+		rmdir(d);
+		if (!strcmp(d, made) || !strcmp(d, ".") || !strcmp(d, "/"))
+			return;
+		path_dirname(d, up, sizeof up);
+		memcpy(d, up, sizeof d);
+	}
 }
 
 void path_dirname(const char *path, char *out, size_t outsz)

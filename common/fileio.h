@@ -9,6 +9,9 @@
 
 #include "err.h"
 
+/* Open a regular file read-only: *fd and its *size, or an error that names the
+ * path (ERR_IO cannot open, ERR_INPUT not a regular file; *fd is then -1). */
+int file_open_regular(const char *path, int *fd, uint64_t *size, struct err *e);
 /* Read a regular file of at most max bytes into a NUL-terminated buffer. */
 int file_read_all(const char *path, size_t max, uint8_t **buf, size_t *len,
 		  struct err *e);
@@ -58,6 +61,13 @@ int path_join_inside(const char *dir, const char *name, char *out, size_t outsz,
  * failed run can remove it again). ERR_IO when it cannot be made or is not
  * a directory. */
 int dir_ensure(const char *dir, int *created, struct err *e);
+
+/* Create the missing directories above the file path (as mkdir -p its directory).
+ * made receives the outermost one this call created ("" when none) so that a run
+ * that fails can remove them again with dir_remove_made. */
+int dir_ensure_parent(const char *path, char *made, size_t madesz, struct err *e);
+/* Remove (if empty) the directories above path, up to and including made. */
+void dir_remove_made(const char *path, const char *made);
 
 /* Directory part of path ("." when none) into out. */
 void path_dirname(const char *path, char *out, size_t outsz);

@@ -152,6 +152,10 @@ int p11_session_open(struct p11_module *m, CK_SESSION_HANDLE *s, struct err *e)
 	if (rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN)
 		return 0;
 	m->f->C_CloseSession(*s);
+	if (rv == CKR_PIN_INCORRECT)
+		return err_set(e, ERR_KEYSTORE, "%s: login failed: CKR_PIN_INCORRECT (wrong PIN)", m->name);
+	if (rv == CKR_PIN_LOCKED)
+		return err_set(e, ERR_KEYSTORE, "%s: login failed: CKR_PIN_LOCKED (the token locked the PIN)", m->name);
 	return err_set(e, ERR_KEYSTORE, "%s: login failed (CKR 0x%lx)", m->name, (unsigned long)rv);
 }
 
@@ -179,8 +183,10 @@ int p11_find_key(struct p11_module *m, CK_SESSION_HANDLE s, CK_OBJECT_CLASS cls,
 	CK_RV rv = m->f->C_FindObjects(s, h, 2, &found);
 	m->f->C_FindObjectsFinal(s);
 	if (rv != CKR_OK || found != 1)
-		return err_set(e, ERR_KEYSTORE, "%s: %s key object matches, expected exactly one", m->name,
-			       rv == CKR_OK && found ? "more than one" : "no");
+		return err_set(e, ERR_KEYSTORE, "%s: %s key object matches, expected exactly one%s", m->name,
+			       rv == CKR_OK && found ? "more than one" : "no",
+			       rv == CKR_OK && !found && !m->has_pin
+				       ? " (without a PIN only public objects are visible: add pin-source=)" : "");
 	*out = h[0];
 	return 0;
 }

@@ -155,15 +155,9 @@ int file_range_sha256(int fd, uint64_t off, uint64_t len, uint8_t out[32], struc
 int image_file_open(const char *path, struct image_file *f, struct err *e)
 {
 	memset(f, 0, sizeof *f);
-	f->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (f->fd < 0)
-		return err_set(e, ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-	struct stat st;
-	if (fstat(f->fd, &st) || !S_ISREG(st.st_mode)) {
-		image_file_close(f);
-		return err_set(e, ERR_INPUT, "%s: not a regular file", path);
-	}
-	f->size = (uint64_t)st.st_size;
+	int rc = file_open_regular(path, &f->fd, &f->size, e);
+	if (rc)
+		return rc;
 	size_t want = f->size < STM32_MAX_HEADER ? (size_t)f->size : STM32_MAX_HEADER;
 	long n = fd_read_full(f->fd, f->hdr, want);
 	if (n != (long)want) {
@@ -171,7 +165,7 @@ int image_file_open(const char *path, struct image_file *f, struct err *e)
 		return err_set(e, ERR_IO, "%s: read failed", path);
 	}
 	f->hdr_len = want;
-	int rc = stm32_parse(f->hdr, f->hdr_len, f->size, &f->img, e);
+	rc = stm32_parse(f->hdr, f->hdr_len, f->size, &f->img, e);
 	if (rc) {
 		err_prefix(e, "%s", path);
 		image_file_close(f);

@@ -10,23 +10,25 @@
 #include <json-c/json.h>
 
 #include "common/hex.h"
+#include "common/jsonrun.h"
 #include "common/paths.h"
 #include "prepcmd.h"
 #include "release.h"
 
 int prep_fail(const struct err *e)
 {
-	fprintf(stderr, "stm32-prep: %s\n", e->msg);
+	jsonrun_error("%s", e->msg);
 	return e->code ? (int)e->code : ERR_INTERNAL;
 }
 
 static int fail_usage(const char *msg)
 {
-	fprintf(stderr, "stm32-prep: %s\nTry 'stm32-prep --help'.\n", msg);
+	jsonrun_error("%s", msg);
+	fprintf(stderr, "Try 'stm32-prep --help'.\n");
 	return ERR_USAGE;
 }
 
-static json_object *result_json(const char *id, const char *file, const struct prep_result *r)
+json_object *prep_result_json(const char *id, const char *file, const struct prep_result *r)
 {
 	char hex[2 * ECC_DIGEST_MAX + 1];
 	json_object *o = json_object_new_object();
@@ -184,11 +186,9 @@ void prep_warn_short_table(const char *id, const struct stm32_image *img, int qu
 			"and whether the ROM accepts fewer is not documented\n", id, img->nb_pk, l->max_keys);
 }
 
-int cmd_single(struct prep_opts *o)
+static int single(struct prep_opts *o)
 {
-	int rc = check_single(o);
-	if (rc)
-		return rc;
+	int rc;
 	struct err e = { 0 };
 	struct atomic_file af;
 	struct prep_result r;
@@ -209,11 +209,34 @@ int cmd_single(struct prep_opts *o)
 	}
 	prep_warn(o->spec.id, &r, o->quiet);
 	if (o->json) {
-		json_object *j = result_json(o->spec.id, o->output, &r);
-		printf("%s\n", json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(j);
+		json_object *images = json_object_new_array();
+		json_object_array_add(images, prep_result_json(o->spec.id, o->output, &r));
+		json_object_object_add(jsonrun_doc(), "images", images);
+		json_object_object_add(jsonrun_doc(), "manifest", o->manifest ? json_object_new_string(o->manifest) : NULL);
 	} else if (!o->quiet) {
 		print_result(o->output, &r);
 	}
 	return 0;
+}
+
+/* -o and -m make their missing directories (as --out-dir does), and remove them
+ * again when the run fails: no output on failure. */
+int cmd_single(struct prep_opts *o)
+{
+	int rc = check_single(o);
+	if (rc)
+		return rc;
+	struct err e = { 0 };
+	char made_out[4096] = "", made_m[4096] = "";
+	if (dir_ensure_parent(o->output, made_out, sizeof made_out, &e) ||
+	    (o->manifest && dir_ensure_parent(o->manifest, made_m, sizeof made_m, &e)))
+		rc = prep_fail(&e);
+	else
+		rc = single(o);
+	if (rc) {
+		if (o->manifest)
+			dir_remove_made(o->manifest, made_m);
+		dir_remove_made(o->output, made_out);
+	}
+	return rc;
 }

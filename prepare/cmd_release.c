@@ -9,6 +9,7 @@
 #include <json-c/json.h>
 
 #include "common/hex.h"
+#include "common/jsonrun.h"
 #include "prepcmd.h"
 #include "release.h"
 
@@ -60,30 +61,26 @@ static int prepare_all(const struct release *rel, const char *dir, char **tmps,
 	return 0;
 }
 
-static void print_summary(const struct release *rel, const struct prep_result *res, int json)
+static void print_summary(const struct release *rel, const struct prep_result *res)
 {
 	char hex[2 * ECC_DIGEST_MAX + 1];
-	json_object *arr = json ? json_object_new_array() : NULL;
 	for (size_t i = 0; i < rel->n; i++) {
 		hex_encode(res[i].digest, res[i].digest_len, hex);
-		if (!json) {
-			printf("%-24s %-36s %s key %u  %s\n", rel->specs[i].id, rel->outputs[i],
-			       res[i].img.layout->name, res[i].img.pk_idx, hex);
-			continue;
-		}
-		json_object *o = json_object_new_object();
-		json_object_object_add(o, "id", json_object_new_string(rel->specs[i].id));
-		json_object_object_add(o, "file", json_object_new_string(rel->outputs[i]));
-		json_object_object_add(o, "header", json_object_new_string(res[i].img.layout->name));
-		json_object_object_add(o, "key_index", json_object_new_int(res[i].img.pk_idx));
-		json_object_object_add(o, "digest", json_object_new_string(hex));
-		json_object_array_add(arr, o);
+		printf("%-24s %-36s %s key %u  %s\n", rel->specs[i].id, rel->outputs[i],
+		       res[i].img.layout->name, res[i].img.pk_idx, hex);
 	}
-	if (json) {
-		printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
-								   JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(arr);
-	}
+}
+
+/* --json: the same image objects as a single image, and the manifest written. */
+static void add_json(const struct release *rel, const struct prep_result *res, const char *dir)
+{
+	json_object *images = json_object_new_array();
+	char path[4096];
+	for (size_t i = 0; i < rel->n; i++)
+		json_object_array_add(images, prep_result_json(rel->specs[i].id, rel->outputs[i], &res[i]));
+	json_object_object_add(jsonrun_doc(), "images", images);
+	snprintf(path, sizeof path, "%s/manifest.yaml", dir);
+	json_object_object_add(jsonrun_doc(), "manifest", json_object_new_string(path));
 }
 
 static int rename_staged(const char *dir, const char *name, char **tmp, struct err *e)
@@ -135,15 +132,11 @@ static void drop_staged(char **tmps, size_t n)
 
 int cmd_release(struct prep_opts *o)
 {
-	if (!o->out_dir) {
-		fprintf(stderr, "stm32-prep: --release needs --out-dir DIR\n");
-		return ERR_USAGE;
-	}
-	if (o->nargs || o->output || o->manifest || o->keyset.n) {
-		fprintf(stderr, "stm32-prep: --release takes its images and keys from the release file only\n");
-		return ERR_USAGE;
-	}
 	struct err e = { 0 };
+	if (!o->out_dir)
+		return prep_fail(&(struct err){ ERR_USAGE, "--release needs --out-dir DIR" });
+	if (o->nargs || o->output || o->manifest || o->keyset.n)
+		return prep_fail(&(struct err){ ERR_USAGE, "--release takes its images and keys from the release file only" });
 	struct release rel;
 	struct manifest m;
 	int created = 0;
@@ -165,8 +158,10 @@ int cmd_release(struct prep_opts *o)
 	drop_staged(tmps, rel.n);
 	if (rc && created)
 		rmdir(o->out_dir); /* a regression test holds this: no output on failure */
-	if (!rc && !o->quiet)
-		print_summary(&rel, res, o->json);
+	if (!rc && o->json)
+		add_json(&rel, res, o->out_dir);
+	else if (!rc && !o->quiet)
+		print_summary(&rel, res);
 	free(res);
 	manifest_free(&m);
 	release_free(&rel);

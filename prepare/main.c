@@ -14,6 +14,7 @@
 #include "common/num.h"
 #include "image/image.h"
 #include "prep.h"
+#include "common/jsonrun.h"
 #include "prepcmd.h"
 
 static const char usage_text[] =
@@ -57,7 +58,7 @@ static const char usage_text[] =
 	"  -m, --manifest FILE      digest manifest to write\n"
 	"  --release FILE           prepare every image of a release file\n"
 	"  --out-dir DIR            where --release writes images and manifest.yaml\n"
-	"  --json                   print a JSON summary on stdout\n"
+	"  --json                   one JSON document on stdout (with -q and on failure too)\n"
 	"  -q, --quiet              no summary\n"
 	"  -h, --help               this help\n"
 	"  -V, --version            version\n"
@@ -100,12 +101,13 @@ static const struct option long_opts[] = {
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	fprintf(stderr, "stm32-prep: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\nTry 'stm32-prep --help'.\n");
+	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
+	jsonrun_error("%s", msg);
+	fprintf(stderr, "Try 'stm32-prep --help'.\n");
 	return ERR_USAGE;
 }
 
@@ -125,9 +127,7 @@ static int set_layout(struct prep_opts *o, const struct stm32_layout *l, const c
 static int parse_u32_opt(const char *arg, const char *name, uint32_t *v, int *has)
 {
 	if (num_parse_u32(arg, v)) {
-		fprintf(stderr, "stm32-prep: %s '%s' is not a number (decimal or 0x hex, 32 bits)\n",
-			name, arg);
-		return ERR_USAGE;
+		return usage_error("%s '%s' is not a number (decimal or 0x hex, 32 bits)", name, arg);
 	}
 	if (has)
 		*has = 1;
@@ -224,12 +224,13 @@ int main(int argc, char **argv)
 	struct prep_opts o;
 	memset(&o, 0, sizeof o);
 	int keys_cmd = argc > 1 && !strcmp(argv[1], "keys");
+	/* known before the options are parsed, so that a usage error is JSON too */
+	int json = 0;
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		json |= !strcmp(argv[i], "--json");
+	jsonrun_start("stm32-prep", json);
 	int rc = keys_cmd ? parse_args(argc - 1, argv + 1, &o) : parse_args(argc, argv, &o);
-	if (rc)
-		return rc;
-	if (keys_cmd)
-		return cmd_keys(&o);
-	if (o.release)
-		return cmd_release(&o);
-	return cmd_single(&o);
+	if (!rc)
+		rc = keys_cmd ? cmd_keys(&o) : o.release ? cmd_release(&o) : cmd_single(&o);
+	return jsonrun_end(rc);
 }

@@ -38,13 +38,9 @@ struct prep_input {
 static int open_input(const char *path, struct prep_input *in, struct err *e)
 {
 	memset(in, 0, sizeof *in);
-	in->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (in->fd < 0)
-		return err_set(e, ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-	struct stat st;
-	if (fstat(in->fd, &st) || !S_ISREG(st.st_mode))
-		return err_set(e, ERR_INPUT, "%s: not a regular file", path);
-	in->size = (uint64_t)st.st_size;
+	int rc = file_open_regular(path, &in->fd, &in->size, e);
+	if (rc)
+		return rc;
 	uint8_t head[STM32_MAX_HEADER];
 	size_t want = in->size < sizeof head ? (size_t)in->size : sizeof head;
 	if (fd_read_full(in->fd, head, want) != (long)want)
@@ -53,7 +49,7 @@ static int open_input(const char *path, struct prep_input *in, struct err *e)
 	memcpy(in->first, head, want < sizeof in->first ? want : sizeof in->first);
 	if (want < 4 || memcmp(head, STM32_MAGIC, 4))
 		return 0; /* a raw payload */
-	int rc = stm32_parse(head, want, in->size, &in->hdr, e);
+	rc = stm32_parse(head, want, in->size, &in->hdr, e);
 	if (rc)
 		return err_prefix(e, "%s (an .stm32 input)", path);
 	if (in->hdr.has_decrypt)

@@ -26,7 +26,10 @@ void prep_warn_short_table(const char *id, const struct stm32_image *img, int qu
  * short table. The OEM secret warning is printed even with -q. */
 void prep_warn(const char *id, const struct prep_result *r, int quiet);
 
-/* Print an error as "stm32-prep: message" and return its code. */
+/* Print an error as "stm32-prep: message" (kept for --json) and return its code. */
 int prep_fail(const struct err *e);
+/* One prepared image as a JSON object (the schema of docs/formats.md). */
+struct json_object;
+struct json_object *prep_result_json(const char *id, const char *file, const struct prep_result *r);
 
 #endif

@@ -18,9 +18,12 @@ done
 if [ "$(id -u)" -eq 0 ]; then
 	echo "deps: installing:$missing"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
+	# another apt-get (a second make, an unattended upgrade) holds the lock: wait for it
+	lock="-o DPkg::Lock::Timeout=600"
 	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	apt-get $lock update -qq
+	# shellcheck disable=SC2086
+	apt-get $lock install -y -qq --no-install-recommends $missing >/dev/null
 else
 	echo "deps: missing Debian packages:$missing" >&2
 	echo "deps: run: sudo apt-get install -y$missing" >&2

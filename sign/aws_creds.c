@@ -18,12 +18,6 @@
 #include "common/buf.h"
 #include "http.h"
 
-static const char *env(const char *name)
-{
-	const char *v = getenv(name);
-	return v && *v ? v : NULL;
-}
-
 void aws_creds_wipe(struct aws_creds *c)
 {
 	OPENSSL_cleanse(c, sizeof *c);
@@ -34,12 +28,21 @@ int aws_creds_stale(const struct aws_creds *c, int margin)
 	return c->expiration && time(NULL) + margin >= c->expiration;
 }
 
+/* What each source calls the access key id, the secret key and the session token. */
+static const char *const ENV_NAMES[3] = { "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN" };
+static const char *const PROFILE_NAMES[3] = { "aws_access_key_id", "aws_secret_access_key", "aws_session_token" };
+static const char *const JSON_NAMES[3] = { "AccessKeyId", "SecretAccessKey", "SessionToken" };
+
 static int set(struct aws_creds *c, const char *ak, const char *sk, const char *tok,
-	       const char *source, struct err *e)
+	       const char *const names[3], const char *source, struct err *e)
 {
-	if (!ak || !sk || strlen(ak) >= sizeof c->access_key || strlen(sk) >= sizeof c->secret_key ||
-	    (tok && strlen(tok) >= sizeof c->token))
-		return err_set(e, ERR_KEYSTORE, "credentials from %s are incomplete or too long", source);
+	if (!ak || !*ak || !sk || !*sk)
+		return err_set(e, ERR_KEYSTORE, "credentials from %s are incomplete: %s is not set", source,
+			       names[ak && *ak ? 1 : 0]);
+	int too_long = strlen(ak) >= sizeof c->access_key ? 0 : strlen(sk) >= sizeof c->secret_key ? 1
+		     : tok && strlen(tok) >= sizeof c->token ? 2 : -1;
+	if (too_long >= 0)
+		return err_set(e, ERR_KEYSTORE, "credentials from %s: %s is too long", source, names[too_long]);
 	snprintf(c->access_key, sizeof c->access_key, "%s", ak);
 	snprintf(c->secret_key, sizeof c->secret_key, "%s", sk);
 	snprintf(c->token, sizeof c->token, "%s", tok ? tok : "");
@@ -66,7 +69,7 @@ static int from_json(const char *text, struct aws_creds *c, const char *source, 
 		rc = err_set(e, ERR_KEYSTORE, "%s: Version must be 1", source);
 	if (!rc)
 		rc = set(c, ak ? json_object_get_string(ak) : NULL, sk ? json_object_get_string(sk) : NULL,
-			 tok ? json_object_get_string(tok) : NULL, source, e);
+			 tok ? json_object_get_string(tok) : NULL, JSON_NAMES, source, e);
 	if (!rc && exp && !(c->expiration = aws_parse_time(json_object_get_string(exp))))
 		rc = err_set(e, ERR_KEYSTORE, "%s: Expiration is not an ISO 8601 time", source);
 	json_object_put(o);
@@ -170,15 +173,15 @@ int aws_loopback_or_https(const char *url)
 static int from_container(struct aws_creds *c, struct err *e)
 {
 	char url[1024], auth[4200] = "", tokfile_buf[4096];
-	if (env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"))
-		snprintf(url, sizeof url, "http://169.254.170.2%s", env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"));
+	if (aws_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"))
+		snprintf(url, sizeof url, "http://169.254.170.2%s", aws_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"));
 	else
-		snprintf(url, sizeof url, "%s", env("AWS_CONTAINER_CREDENTIALS_FULL_URI"));
-	if (!env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") && !aws_loopback_or_https(url))
+		snprintf(url, sizeof url, "%s", aws_env("AWS_CONTAINER_CREDENTIALS_FULL_URI"));
+	if (!aws_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") && !aws_loopback_or_https(url))
 		return err_set(e, ERR_KEYSTORE,
 			       "AWS_CONTAINER_CREDENTIALS_FULL_URI must be https or a loopback http address");
-	const char *tok = env("AWS_CONTAINER_AUTHORIZATION_TOKEN");
-	const char *tokfile = env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
+	const char *tok = aws_env("AWS_CONTAINER_AUTHORIZATION_TOKEN");
+	const char *tokfile = aws_env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
 	if (tokfile) {
 		FILE *f = fopen(tokfile, "r");
 		if (!f || !fgets(tokfile_buf, sizeof tokfile_buf, f)) {
@@ -210,7 +213,7 @@ static int from_container(struct aws_creds *c, struct err *e)
 /* EC2 IMDSv2: a session token, the role name, then the role's credentials. */
 static int from_imds(struct aws_creds *c, struct err *e)
 {
-	const char *base = env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
+	const char *base = aws_env("AWS_EC2_METADATA_SERVICE_ENDPOINT");
 	char url[1024], hdr[256];
 	struct buf tok, role, out;
 	buf_init(&tok, 4096);
@@ -247,22 +250,22 @@ static int from_imds(struct aws_creds *c, struct err *e)
 int aws_creds_resolve(const struct aws_settings *s, struct aws_creds *c, struct err *e)
 {
 	memset(c, 0, sizeof *c);
-	if (env("AWS_ACCESS_KEY_ID") || env("AWS_SECRET_ACCESS_KEY"))
-		return set(c, env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"),
-			   env("AWS_SESSION_TOKEN"), "environment", e);
-	if (s->profile.access_key[0]) {
+	if (aws_env("AWS_ACCESS_KEY_ID") || aws_env("AWS_SECRET_ACCESS_KEY"))
+		return set(c, aws_env("AWS_ACCESS_KEY_ID"), aws_env("AWS_SECRET_ACCESS_KEY"),
+			   aws_env("AWS_SESSION_TOKEN"), ENV_NAMES, "environment", e);
+	if (s->profile.access_key[0] || s->profile.secret_key[0]) {
 		char src[160];
 		snprintf(src, sizeof src, "profile %.128s", s->profile.name);
 		return set(c, s->profile.access_key, s->profile.secret_key,
-			   s->profile.token[0] ? s->profile.token : NULL, src, e);
+			   s->profile.token[0] ? s->profile.token : NULL, PROFILE_NAMES, src, e);
 	}
 	if (s->profile.credential_process[0])
 		return from_process(s, c, e);
-	if (env("AWS_WEB_IDENTITY_TOKEN_FILE"))
+	if (aws_env("AWS_WEB_IDENTITY_TOKEN_FILE"))
 		return aws_creds_from_web_identity(s, c, e);
-	if (env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") || env("AWS_CONTAINER_CREDENTIALS_FULL_URI"))
+	if (aws_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") || aws_env("AWS_CONTAINER_CREDENTIALS_FULL_URI"))
 		return from_container(c, e);
-	const char *off = env("AWS_EC2_METADATA_DISABLED");
+	const char *off = aws_env("AWS_EC2_METADATA_DISABLED");
 	if (!off || strcasecmp(off, "true"))
 		if (!from_imds(c, e))
 			return 0;

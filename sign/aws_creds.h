@@ -24,6 +24,7 @@ struct aws_profile {
 	char region[64];
 	char endpoint_url[512];
 	char credential_process[1024];
+	int found;             /* a value of the profile was read from a file */
 };
 
 struct aws_settings {
@@ -32,8 +33,11 @@ struct aws_settings {
 	char endpoint[512];    /* from the environment or the profile; "" for the default */
 	char ca_bundle[4096];
 	int fips;
+	char files[2][4096];   /* the credentials and config files searched */
 };
 
+/* getenv, with an empty value read as unset (as the AWS CLI does). */
+const char *aws_env(const char *name);
 int aws_settings_load(struct aws_settings *s, struct err *e);
 /* Same, for a named profile (NULL: AWS_PROFILE or "default"). */
 int aws_settings_load_profile(struct aws_settings *s, const char *profile, struct err *e);

@@ -17,7 +17,7 @@ static void copy(char *dst, size_t n, const char *src)
 	snprintf(dst, n, "%s", src ? src : "");
 }
 
-static const char *env(const char *name)
+const char *aws_env(const char *name)
 {
 	const char *v = getenv(name);
 	return v && *v ? v : NULL;
@@ -42,6 +42,7 @@ static int on_ini(void *arg, const char *section, const char *name, const char *
 	struct aws_profile *p = c->p;
 	if (!section_matches(c, section))
 		return 1;
+	p->found = 1;
 	/* the credentials file wins over the config file for keys */
 	if (!strcmp(name, "aws_access_key_id") && (!c->config_file || !p->access_key[0]))
 		copy(p->access_key, sizeof p->access_key, value);
@@ -90,28 +91,35 @@ int aws_settings_load(struct aws_settings *s, struct err *e)
 int aws_settings_load_profile(struct aws_settings *s, const char *profile, struct err *e)
 {
 	memset(s, 0, sizeof *s);
-	const char *home = env("HOME");
+	const char *home = aws_env("HOME");
 	char cred[4096], conf[4096];
+	/* a profile someone named must exist; "default" may be absent */
+	const char *named_by = profile ? "the signer configuration" : aws_env("AWS_PROFILE") ? "AWS_PROFILE" : NULL;
 	if (!profile)
-		profile = env("AWS_PROFILE") ? env("AWS_PROFILE") : "default";
+		profile = aws_env("AWS_PROFILE") ? aws_env("AWS_PROFILE") : "default";
 	copy(s->profile.name, sizeof s->profile.name, profile);
-	snprintf(cred, sizeof cred, "%s", env("AWS_SHARED_CREDENTIALS_FILE") ? env("AWS_SHARED_CREDENTIALS_FILE") : "");
-	snprintf(conf, sizeof conf, "%s", env("AWS_CONFIG_FILE") ? env("AWS_CONFIG_FILE") : "");
+	snprintf(cred, sizeof cred, "%s", aws_env("AWS_SHARED_CREDENTIALS_FILE") ? aws_env("AWS_SHARED_CREDENTIALS_FILE") : "");
+	snprintf(conf, sizeof conf, "%s", aws_env("AWS_CONFIG_FILE") ? aws_env("AWS_CONFIG_FILE") : "");
 	if (!cred[0] && home)
 		snprintf(cred, sizeof cred, "%s/.aws/credentials", home);
 	if (!conf[0] && home)
 		snprintf(conf, sizeof conf, "%s/.aws/config", home);
+	copy(s->files[0], sizeof s->files[0], cred[0] ? cred : "~/.aws/credentials (no HOME)");
+	copy(s->files[1], sizeof s->files[1], conf[0] ? conf : "~/.aws/config (no HOME)");
 	int rc = load_file(cred, &s->profile, 0, e);
 	if (!rc)
 		rc = load_file(conf, &s->profile, 1, e);
 	if (rc)
 		return rc;
-	const char *region = env("AWS_REGION") ? env("AWS_REGION") : env("AWS_DEFAULT_REGION");
+	if (named_by && !s->profile.found)
+		return err_set(e, ERR_KEYSTORE, "AWS profile \"%s\" (%s) is in neither %s nor %s",
+			       s->profile.name, named_by, s->files[0], s->files[1]);
+	const char *region = aws_env("AWS_REGION") ? aws_env("AWS_REGION") : aws_env("AWS_DEFAULT_REGION");
 	copy(s->region, sizeof s->region, region ? region : s->profile.region);
-	const char *ep = env("AWS_ENDPOINT_URL_KMS") ? env("AWS_ENDPOINT_URL_KMS") : env("AWS_ENDPOINT_URL");
+	const char *ep = aws_env("AWS_ENDPOINT_URL_KMS") ? aws_env("AWS_ENDPOINT_URL_KMS") : aws_env("AWS_ENDPOINT_URL");
 	copy(s->endpoint, sizeof s->endpoint, ep ? ep : s->profile.endpoint_url);
-	copy(s->ca_bundle, sizeof s->ca_bundle, env("AWS_CA_BUNDLE"));
-	const char *fips = env("AWS_USE_FIPS_ENDPOINT");
+	copy(s->ca_bundle, sizeof s->ca_bundle, aws_env("AWS_CA_BUNDLE"));
+	const char *fips = aws_env("AWS_USE_FIPS_ENDPOINT");
 	s->fips = fips && !strcasecmp(fips, "true");
 	return 0;
 }

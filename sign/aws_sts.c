@@ -17,12 +17,6 @@
  * triple it. */
 #define STS_FORM_MAX (256u << 10)
 
-static const char *env(const char *name)
-{
-	const char *v = getenv(name);
-	return v && *v ? v : NULL;
-}
-
 /* The text of the first element with this local name, anywhere below n. */
 static xmlNode *find(xmlNode *n, const char *name)
 {
@@ -50,9 +44,10 @@ int aws_sts_parse_answer(const char *xml, size_t len, struct aws_creds *c, struc
 		v[i] = n ? (char *)xmlNodeGetContent(n) : NULL;
 	}
 	int rc = 0;
-	if (!v[0] || !v[1] || !v[2] || strlen(v[0]) >= sizeof c->access_key ||
-	    strlen(v[1]) >= sizeof c->secret_key || strlen(v[2]) >= sizeof c->token)
-		rc = err_set(e, ERR_KEYSTORE, "STS answer lacks AccessKeyId, SecretAccessKey or SessionToken");
+	const size_t max[3] = { sizeof c->access_key, sizeof c->secret_key, sizeof c->token };
+	for (int i = 0; i < 3 && !rc; i++)
+		if (!v[i] || strlen(v[i]) >= max[i])
+			rc = err_set(e, ERR_KEYSTORE, "STS answer: %s is %s", names[i], v[i] ? "too long" : "missing");
 	if (!rc) {
 		memset(c, 0, sizeof *c);
 		snprintf(c->access_key, sizeof c->access_key, "%s", v[0]);
@@ -112,15 +107,15 @@ static int sts_post(CURL *h, const char *url, struct curl_slist *hdr, const stru
 
 int aws_creds_from_web_identity(const struct aws_settings *s, struct aws_creds *c, struct err *e)
 {
-	const char *role = env("AWS_ROLE_ARN");
+	const char *role = aws_env("AWS_ROLE_ARN");
 	if (!role)
 		return err_set(e, ERR_KEYSTORE, "AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not");
 	char *token = NULL, url[512];
-	int rc = read_token(env("AWS_WEB_IDENTITY_TOKEN_FILE"), &token, e);
+	int rc = read_token(aws_env("AWS_WEB_IDENTITY_TOKEN_FILE"), &token, e);
 	if (rc)
 		return rc;
-	if (env("AWS_ENDPOINT_URL_STS"))
-		snprintf(url, sizeof url, "%s", env("AWS_ENDPOINT_URL_STS"));
+	if (aws_env("AWS_ENDPOINT_URL_STS"))
+		snprintf(url, sizeof url, "%s", aws_env("AWS_ENDPOINT_URL_STS"));
 	else
 		snprintf(url, sizeof url, "https://sts.%s.amazonaws.com/", s->region[0] ? s->region : "us-east-1");
 	CURL *h = http_handle_new();
@@ -130,7 +125,7 @@ int aws_creds_from_web_identity(const struct aws_settings *s, struct aws_creds *
 	form_field(&body, h, "Action", "AssumeRoleWithWebIdentity");
 	form_field(&body, h, "Version", "2011-06-15");
 	form_field(&body, h, "RoleArn", role);
-	form_field(&body, h, "RoleSessionName", env("AWS_ROLE_SESSION_NAME") ? env("AWS_ROLE_SESSION_NAME") : "kms-sign-digest");
+	form_field(&body, h, "RoleSessionName", aws_env("AWS_ROLE_SESSION_NAME") ? aws_env("AWS_ROLE_SESSION_NAME") : "kms-sign-digest");
 	form_field(&body, h, "WebIdentityToken", token);
 	struct curl_slist *hdr = curl_slist_append(NULL, "Content-Type: application/x-www-form-urlencoded");
 	if (!h || !buf_ok(&body))

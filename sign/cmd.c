@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "common/fileio.h"
 #include "common/hex.h"
+#include "common/jsonrun.h"
 #include "common/uri.h"
 #include "engine.h"
 #include "journal.h"
@@ -26,7 +27,7 @@ volatile sig_atomic_t sign_interrupted;
 
 static int fail(const struct err *e)
 {
-	fprintf(stderr, "kms-sign-digest: %s\n", e->msg);
+	jsonrun_error("%s", e->msg);
 	return e->code ? (int)e->code : ERR_INTERNAL;
 }
 
@@ -189,19 +190,17 @@ static void journal_append(struct engine *en, const struct sign_task *t, void *a
 
 static void print_summary(const struct run *r, const struct sigdoc *d, size_t resumed)
 {
-	if (r->o->quiet)
-		return;
-	if (r->o->json) {
-		json_object *o = json_object_new_object();
+	if (r->o->json) { /* with -q too: --json asks for the document */
+		json_object *o = jsonrun_doc();
 		json_object_object_add(o, "images", json_object_new_int64((int64_t)r->m->n));
 		json_object_object_add(o, "signed", json_object_new_int64((int64_t)(d->n - resumed)));
 		json_object_object_add(o, "resumed", json_object_new_int64((int64_t)resumed));
 		json_object_object_add(o, "complete", json_object_new_boolean(d->complete));
 		json_object_object_add(o, "output", json_object_new_string(r->o->output));
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-		json_object_put(o);
 		return;
 	}
+	if (r->o->quiet)
+		return;
 	char hex[17];
 	if (isatty(STDERR_FILENO))
 		fprintf(stderr, "\n");
@@ -224,7 +223,7 @@ static void resume_command(const struct run *r, char *out, size_t n)
 }
 
 /* A batch that stopped: what was kept, what failed, how to go on. */
-static void print_partial(const struct run *r, size_t resumed, const struct err *e)
+static void print_partial(const struct run *r, size_t resumed)
 {
 	size_t ok = 0, failed = 0;
 	char cmd[9000];
@@ -237,8 +236,8 @@ static void print_partial(const struct run *r, size_t resumed, const struct err 
 		}
 	}
 	resume_command(r, cmd, sizeof cmd);
-	if (r->o->json) {
-		json_object *o = json_object_new_object();
+	if (r->o->json) { /* the run's one document: error and exit_code come at its end */
+		json_object *o = jsonrun_doc();
 		json_object_object_add(o, "images", json_object_new_int64((int64_t)r->m->n));
 		json_object_object_add(o, "signed", json_object_new_int64((int64_t)(ok - resumed)));
 		json_object_object_add(o, "resumed", json_object_new_int64((int64_t)resumed));
@@ -247,10 +246,6 @@ static void print_partial(const struct run *r, size_t resumed, const struct err 
 		json_object_object_add(o, "complete", json_object_new_boolean(0));
 		json_object_object_add(o, "journal", json_object_new_string(r->jpath));
 		json_object_object_add(o, "resume", json_object_new_string(cmd));
-		json_object_object_add(o, "error", json_object_new_string(e->msg));
-		json_object_object_add(o, "exit_code", json_object_new_int(e->code ? (int)e->code : ERR_INTERNAL));
-		printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(o);
 	}
 	if (isatty(STDERR_FILENO) && !r->o->quiet)
 		fprintf(stderr, "\n");
@@ -350,7 +345,7 @@ static int sign_all(struct run *r, struct stores *s, const struct sigdoc *prev, 
 		rc = ERR_IO;
 	if (rc) {
 		rc = batch_error(r, rc, e);
-		print_partial(r, resumed, e);
+		print_partial(r, resumed);
 		return rc;
 	}
 	struct sigdoc d;
@@ -405,6 +400,9 @@ int cmd_sign(struct sign_opts *o)
 		return 0;
 	}
 	sigdoc_init(&prev);
+	char mdir[4096];
+	path_dirname(o->manifest, mdir, sizeof mdir);
+	o->cfg.base_dir = mdir; /* file: key paths are relative to the manifest, as its file: paths */
 	struct run r = { .o = o, .m = &m, .journal = -1, .stores = &s, .audit = { .fd = -1 },
 			 .tasks = calloc(m.n ? m.n : 1, sizeof(struct sign_task)) };
 	int rc = prepare(o, &m, &prev, &s, &r, &e);
@@ -448,10 +446,20 @@ int cmd_pubkey(struct sign_opts *o)
 	if (!rc) {
 		if (o->output)
 			rc = file_write_atomic(o->output, pem, strlen(pem), &e);
+		else if (o->json)
+			json_object_object_add(jsonrun_doc(), "public_key_pem", json_object_new_string(pem));
 		else
 			fputs(pem, stdout);
 	}
-	if (!rc && !o->quiet) {
+	if (!rc && o->json) {
+		char fp[17];
+		pubkey_fingerprint(&ks.pub, fp);
+		json_object *d = jsonrun_doc();
+		json_object_object_add(d, "algorithm", json_object_new_string(ecc_algo_name(ks.pub.algo)));
+		json_object_object_add(d, "fingerprint", json_object_new_string(fp));
+		json_object_object_add(d, "signer", json_object_new_string(ks.signer));
+		json_object_object_add(d, "output", o->output ? json_object_new_string(o->output) : NULL);
+	} else if (!rc && !o->quiet) {
 		char fp[17];
 		pubkey_fingerprint(&ks.pub, fp);
 		fprintf(stderr, "%s: %s key, fingerprint %s, signer %s\n", shown,

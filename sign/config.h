@@ -14,6 +14,9 @@ struct sign_config {
 	void (*log)(const char *msg);
 	/* password of an encrypted PEM key (file: store only); may be NULL */
 	const char *key_password;
+	/* directory that relative file: key paths start from (the manifest's);
+	 * NULL: the current directory */
+	const char *base_dir;
 };
 
 #endif

@@ -103,7 +103,8 @@ int kms_client_init(struct kms_client *k, const char *endpoint, const char *key_
 	if (!k->region[0])
 		region_from_arn(key_id, k->region, sizeof k->region);
 	if (!k->region[0])
-		return err_set(e, ERR_USAGE, "no AWS region: set AWS_REGION, or region in the profile");
+		return err_set(e, ERR_KEYSTORE, "no AWS region: set AWS_REGION, or region in profile \"%s\" of %s",
+			       k->settings.profile.name, k->settings.files[1]);
 	if (endpoint && *endpoint && uri_untrusted && (rc = endpoint_allowed(endpoint, kc, &k->settings, e)))
 		return rc;
 	if (!endpoint || !*endpoint)

@@ -11,10 +11,15 @@
 static int file_open(struct keystore *ks, const struct sign_config *cfg, struct err *e)
 {
 	const char *password = cfg && cfg->key_password ? cfg->key_password : "";
-	const char *path = ks->uri + 5;
+	char path[4096];
+	const char *name = ks->uri + 5;
+	const char *base = cfg && cfg->base_dir && name[0] != '/' ? cfg->base_dir : NULL;
+	int n = base ? snprintf(path, sizeof path, "%s/%s", base, name) : snprintf(path, sizeof path, "%s", name);
+	if (n < 0 || (size_t)n >= sizeof path)
+		return err_set(e, ERR_KEYSTORE, "%s: path too long", ks->uri);
 	BIO *bio = BIO_new_file(path, "rb");
 	if (!bio)
-		return err_set(e, ERR_KEYSTORE, "%s: cannot open the key file", ks->uri);
+		return err_set(e, ERR_KEYSTORE, "%s: cannot open the key file %s", ks->uri, path);
 	EVP_PKEY *pk = PEM_read_bio_PrivateKey(bio, NULL, NULL, (void *)password);
 	BIO_free(bio);
 	ERR_clear_error();

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "common/jsonrun.h"
 #include "common/err.h"
 #include "common/num.h"
 
@@ -44,9 +45,9 @@ static const char usage_text[] =
 	"  --review              print what would be signed, the keys and their policy,\n"
 	"                        and sign nothing (with --json: as JSON)\n"
 	"  --resume              keep valid signatures already in the output, sign the rest\n"
-	"  --json                JSON summary on stdout\n"
+	"  --json                one JSON document on stdout (with -q and on failure too)\n"
 	"  -q, --quiet           no summary\n"
-	"  -v, --verbose         log each request to stderr (never secrets or tokens)\n"
+	"  -v, --verbose         log each request (AWS KMS: each retry) to stderr, never secrets\n"
 	"  -h, --help            this help\n"
 	"  -V, --version         version\n"
 	"\n"
@@ -83,9 +84,24 @@ static void log_stderr(const char *msg)
 
 static int usage(const char *msg)
 {
-	fprintf(stderr, "kms-sign-digest: %s\nTry 'kms-sign-digest --help'.\n", msg);
+	jsonrun_error("%s", msg);
+	fprintf(stderr, "Try 'kms-sign-digest --help'.\n");
 	return ERR_USAGE;
 }
+
+/* Known before the options are parsed, so that a usage error is JSON too.
+ * --review prints its own document. */
+static int wants_json(int argc, char **argv)
+{
+	int json = 0, review = 0;
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++) {
+		json |= !strcmp(argv[i], "--json");
+		review |= !strcmp(argv[i], "--review");
+	}
+	return json && !review;
+}
+
+static int run(int argc, char **argv, struct sign_opts *o);
 
 static int parse_int(const char *arg, int lo, int hi, int *out)
 {
@@ -136,6 +152,16 @@ int main(int argc, char **argv)
 	/* libcurl with CURLOPT_NOSIGNAL (threads) leaves SIGPIPE to us: a write to
 	 * a connection the server reset must be an error, not the end of the run */
 	signal(SIGPIPE, SIG_IGN);
+	struct sign_opts o = {
+		.cfg = { .jobs = 8, .max_rate = 200, .max_attempts = 12, .retry_base_ms = 50,
+			 .retry_cap_ms = 4000, .timeout_ms = 30000, .log = log_stderr },
+	};
+	jsonrun_start("kms-sign-digest", wants_json(argc, argv));
+	return jsonrun_end(run(argc, argv, &o));
+}
+
+static int run(int argc, char **argv, struct sign_opts *o)
+{
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' }, { "jobs", required_argument, NULL, 'j' },
 		{ "max-rate", required_argument, NULL, 'r' },
@@ -148,37 +174,33 @@ int main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' }, { "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 },
 	};
-	struct sign_opts o = {
-		.cfg = { .jobs = 8, .max_rate = 200, .max_attempts = 12, .retry_base_ms = 50,
-			 .retry_cap_ms = 4000, .timeout_ms = 30000, .log = log_stderr },
-	};
 	int c, rc;
 	while ((c = getopt_long(argc, argv, "o:j:qvhV", opts, NULL)) != -1) {
-		if (c == 'h') {
-			fputs(usage_text, stdout);
+		if (c == 'h' || c == 'V') {
+			jsonrun_start("kms-sign-digest", 0); /* the text asked for, and nothing else */
+			if (c == 'h')
+				fputs(usage_text, stdout);
+			else
+				printf("kms-sign-digest %s\n", STM32_SIGN_VERSION);
 			return 0;
 		}
-		if (c == 'V') {
-			printf("kms-sign-digest %s\n", STM32_SIGN_VERSION);
-			return 0;
-		}
-		if ((rc = parse_opt(&o, c, optarg)))
+		if ((rc = parse_opt(o, c, optarg)))
 			return rc;
 	}
 	int nargs = argc - optind;
 	if (nargs == 2 && !strcmp(argv[optind], "pubkey"))
-		o.pubkey_uri = argv[optind + 1];
+		o->pubkey_uri = argv[optind + 1];
 	else if (nargs == 3 && !strcmp(argv[optind], "audit") && !strcmp(argv[optind + 1], "verify"))
-		o.audit_verify = argv[optind + 2];
+		o->audit_verify = argv[optind + 2];
 	else if (nargs == 1)
-		o.manifest = argv[optind];
+		o->manifest = argv[optind];
 	else
 		return usage(nargs ? "too many arguments" : "missing MANIFEST");
-	if (o.manifest && !o.output && !o.review)
+	if (o->manifest && !o->output && !o->review)
 		return usage("missing -o SIGNATURES");
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	catch_interrupts();
-	rc = o.pubkey_uri ? cmd_pubkey(&o) : o.audit_verify ? cmd_audit_verify(&o) : cmd_sign(&o);
+	rc = o->pubkey_uri ? cmd_pubkey(o) : o->audit_verify ? cmd_audit_verify(o) : cmd_sign(o);
 	curl_global_cleanup();
 	return rc;
 }

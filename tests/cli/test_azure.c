@@ -165,7 +165,7 @@ Test(azure, retry_after_of_a_throttled_answer_is_honoured, .init = start, .fini 
 			       "kms-sign-digest -q --config signer.yaml out/manifest.yaml -o out/sigs.yaml && "
 			       "echo $(( ($(date +%%s%%N) - s) / 1000000 ))", srv.env, dir);
 	cr_expect_eq(r.code, 0, "%s", r.err);
-	cr_expect_geq(atoi(r.out), 1900, "waited %s ms", r.out);
+	cr_expect_geq((int)strtol(r.out, NULL, 10), 1900, "waited %s ms", r.out);
 	run_free(&r);
 }
 
@@ -254,7 +254,7 @@ Test(azure, managed_identity_is_asked_when_no_client_credentials_are_set, .init 
 			       "kms-sign-digest -q --config signer.yaml --audit-log audit.jsonl out/manifest.yaml -o out/sigs.yaml && "
 			       "grep -c 'managed identity' audit.jsonl", srv.env, dir);
 	cr_expect_eq(r.code, 0, "%s", r.err);
-	cr_expect_eq(atoi(r.out), 2, "the audit log names the managed identity: %s", r.out);
+	cr_expect_eq((int)strtol(r.out, NULL, 10), 2, "the audit log names the managed identity: %s", r.out);
 	run_free(&r);
 	cr_expect_eq(kms_stat(&srv, "imds"), 1);
 	expect_assembles();
@@ -316,7 +316,7 @@ Test(azure, a_client_certificate_signs_the_assertion_and_another_certificate_is_
 			       "kms-sign-digest -q --config signer.yaml --audit-log a.jsonl out/manifest.yaml -o out/sigs.yaml && "
 			       "grep -c 'client certificate' a.jsonl", srv.env, dir, dir);
 	cr_expect_eq(r.code, 0, "%s", r.err);
-	cr_expect_eq(atoi(r.out), 2, "%s", r.out);
+	cr_expect_eq((int)strtol(r.out, NULL, 10), 2, "%s", r.out);
 	run_free(&r);
 	expect_assembles();
 	r = run_cmd("%s cd %s && rm out/sigs.yaml && unset AZURE_CLIENT_SECRET && export AZURE_CLIENT_CERTIFICATE_PATH=%s/other.pem && "

@@ -84,12 +84,12 @@ Test(creds, container_credentials_from_a_loopback_full_uri, .init = start, .fini
 {
 	struct run r = run_cmd(
 		"%s " NO_ENV_CREDS " cd %s && echo tok-xyz > tokfile && "
-		"/usr/bin/python3 %s --token tok-xyz > creds.port & "
+		"/usr/bin/python3 %s --token tok-xyz > creds.port & spid=$!; "
 		"for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do grep -q READY %s/creds.port 2>/dev/null && break; sleep 0.2; done; "
 		"cd %s && port=$(awk '{print $2}' creds.port) && "
 		"AWS_CONTAINER_CREDENTIALS_FULL_URI=http://127.0.0.1:$port/creds "
 		"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE=%s/tokfile kms-sign-digest -q m.yaml -o s.yaml; rc=$?; "
-		"kill %%1; exit $rc",
+		"kill $spid; wait $spid; exit $rc",
 		srv.env, dir, fixture("tools/creds_server.py"), dir, dir, dir);
 	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
 	run_free(&r);
@@ -145,10 +145,10 @@ Test(creds, ec2_imdsv2_from_a_loopback_metadata_endpoint, .init = start, .fini =
 {
 	struct run r = run_cmd(
 		"%s " NO_ENV_CREDS " unset AWS_EC2_METADATA_DISABLED; cd %s; "
-		"/usr/bin/python3 %s --imds --token imds-session > imds.port & "
+		"/usr/bin/python3 %s --imds --token imds-session > imds.port & spid=$!; "
 		"for i in $(seq 25); do grep -q READY %s/imds.port 2>/dev/null && break; sleep 0.2; done; "
 		"port=$(awk '{print $2}' imds.port) && AWS_EC2_METADATA_SERVICE_ENDPOINT=http://127.0.0.1:$port "
-		"kms-sign-digest -q m.yaml -o s.yaml; rc=$?; kill %%1; exit $rc",
+		"kms-sign-digest -q m.yaml -o s.yaml; rc=$?; kill $spid; wait $spid; exit $rc",
 		srv.env, dir, fixture("tools/creds_server.py"), dir);
 	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
 	cr_expect_null(strstr(r.err, "imds-session"));

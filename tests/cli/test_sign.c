@@ -219,12 +219,43 @@ Test(kms_sign, regression_max_rate_holds_for_all_keys_together, .init = start, .
 	run_free(&r);
 }
 
+/* Credentials from a credential_process helper that logs each call to dir/calls
+ * (HOME is dir); put NO_ENV_CREDS in the command. */
+#define NO_ENV_CREDS "unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN;"
+static void creds_helper(void)
+{
+	char text[1024];
+	snprintf(text, sizeof text,
+		 "#!/bin/sh\necho call >> %s/calls\n"
+		 "echo '{\"Version\":1,\"AccessKeyId\":\"AKIDEXAMPLE\",\"SecretAccessKey\":"
+		 "\"wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY\"}'\n", dir);
+	write_file(pjoin(dir, "helper.sh"), text, strlen(text));
+	snprintf(text, sizeof text, "[default]\ncredential_process = %s/helper.sh\n", dir);
+	struct run r = run_cmd("chmod +x %s/helper.sh && mkdir -p %s/.aws", dir, dir);
+	run_free(&r);
+	write_file(pjoin(dir, ".aws/config"), text, strlen(text));
+}
+
 Test(kms_sign, expired_token_is_refreshed_once, .init = start, .fini = stop)
 {
 	make_release(1, 1, "awskms:///alias/k1");
-	kms_control(&srv, "{\"expire_token_once\": true}");
-	struct run r = sign("");
+	creds_helper();
+	/* once: the credentials are fetched again and the Sign call is repeated */
+	kms_control(&srv, "{\"expire_token_times\": 1}");
+	struct run r = run_cmd("%s " NO_ENV_CREDS " cd %s && kms-sign-digest -q out/manifest.yaml -o out/sigs.yaml && "
+			       "wc -l < calls", srv.env, dir);
 	cr_expect_eq(r.code, 0, "%s", r.err);
+	cr_expect_str_eq(r.out, "2\n", "credential fetches: %s", r.out);
+	cr_expect_eq(kms_stat(&srv, "sign"), 1);
+	run_free(&r);
+	/* expired again after the refresh: no second refresh, the error is reported */
+	kms_reset(&srv);
+	kms_control(&srv, "{\"expire_token_times\": 5}");
+	r = run_cmd("%s " NO_ENV_CREDS " cd %s && rm -f calls out/sigs.yaml && kms-sign-digest -q out/manifest.yaml -o out/sigs.yaml; "
+		    "rc=$?; echo \"$(wc -l < calls) $rc\"", srv.env, dir);
+	cr_expect_str_eq(r.out, "2 5\n", "credential fetches and exit code: %s %s", r.out, r.err);
+	cr_expect(strstr(r.err, "ExpiredTokenException") != NULL, "%s", r.err);
+	cr_expect_eq(kms_stat(&srv, "sign"), 0);
 	run_free(&r);
 }
 
@@ -315,6 +346,13 @@ Test(pkcs11, the_pubkey_verb_takes_module_and_pin_source_from_the_operator, .ini
 	run_free(&r);
 }
 
+/* The token under pkcs11-spy (OpenSC), which logs every call with its session: the
+ * signer configuration with the spy as its module (PKCS11SPY names the real one). */
+#define SPY_CONFIG "sed 's|module: .*|module: /usr/lib/x86_64-linux-gnu/pkcs11/pkcs11-spy.so|' signer.yaml > spy.yaml && "
+/* pkcs11-spy leaks 16 bytes of its own: not ours to report under LeakSanitizer */
+#define SPY_ENV "export PKCS11SPY=/usr/lib/softhsm/libsofthsm2.so PKCS11SPY_OUTPUT=%s/spy.log " \
+		"LSAN_OPTIONS=suppressions=$PWD/spy.supp; echo leak:pkcs11-spy.so > spy.supp;"
+
 Test(pkcs11, many_workers_each_use_their_own_session, .init = start, .fini = stop)
 {
 	make_token();
@@ -323,12 +361,27 @@ Test(pkcs11, many_workers_each_use_their_own_session, .init = start, .fini = sto
 	for (int i = 0; i < 64; i++)
 		fprintf(f, "  - {id: i%d, input: p, soc: stm32mp13, keyset: hsm, key_index: 0, key_uri: '%s'}\n", i, HSM_URI);
 	fclose(f);
-	struct run r = run_cmd("%s cd %s && kms-sign-digest -q --config signer.yaml pubkey '%s' -o hsm.pub.pem && "
-			       "head -c 999 /dev/urandom > p && stm32-prep -q --release release.yaml --out-dir out && "
-			       "kms-sign-digest -q --config signer.yaml out/manifest.yaml -o out/s.yaml --jobs 8 && "
+	struct run r = run_cmd("%s cd %s && " SPY_ENV SPY_CONFIG "kms-sign-digest -q --config spy.yaml pubkey '%s' "
+			       "-o hsm.pub.pem && head -c 999 /dev/urandom > p && "
+			       "stm32-prep -q --release release.yaml --out-dir out && rm spy.log && "
+			       "kms-sign-digest -q --config spy.yaml out/manifest.yaml -o out/s.yaml --jobs 8 && "
 			       "stm32-assemble -q out/manifest.yaml out/s.yaml --out-dir signed",
-			       hsm_env(), dir, HSM_URI);
-	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
+			       hsm_env(), dir, dir, HSM_URI);
+	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
+	run_free(&r);
+	/* pkcs11-spy interleaves the lines of concurrent calls, so count whole lines: the
+	 * sessions opened, the session handles seen, the C_Sign calls, and the calls
+	 * refused because another operation was active in their session (two workers
+	 * sharing one session are refused so by the token). */
+	r = run_cmd("cd %s && awk '/^[0-9]+: C_OpenSession$/ { opened++ } /^[0-9]+: C_Sign$/ { signs++ } "
+		    "/hSession = / && !($NF in seen) { seen[$NF] = 1; n++ } /CKR_OPERATION_ACTIVE/ { active++ } "
+		    "END { printf \"%%d %%d %%d %%d\\n\", opened, n, signs, active }' spy.log", dir);
+	int opened = 0, used = 0, signs = 0, active = -1;
+	cr_assert_eq(sscanf(r.out, "%d %d %d %d", &opened, &used, &signs, &active), 4, "%s%s", r.out, r.err);
+	cr_expect_geq(opened, 8, "8 workers opened %d sessions", opened);
+	cr_expect_geq(used, 8, "8 workers used %d session handles", used);
+	cr_expect_eq(signs, 64);
+	cr_expect_eq(active, 0, "%d calls refused with CKR_OPERATION_ACTIVE", active);
 	run_free(&r);
 }
 
@@ -426,6 +479,28 @@ Test(pkcs11, pin_value_in_a_key_uri_is_refused_by_prep, .init = start, .fini = s
 	cr_expect(strstr(r.err, "pin-source") != NULL, "%s", r.err);
 	cr_expect_null(strstr(r.err, "98765"));
 	cr_expect_not(file_exists(pjoin(dir, "o.stm32")));
+	run_free(&r);
+}
+
+Test(pkcs11, regression_wrong_pin_is_named_ckr_pin_incorrect, .init = start, .fini = stop)
+{
+	/* was "login failed or no single public key object matches" */
+	make_token();
+	char uri[512];
+	snprintf(uri, sizeof uri, HSM_FULL_URI, dir);
+	struct run r = run_cmd("%s cd %s && echo 000000 > pin.txt && kms-sign-digest pubkey '%s' -o hsm.pub.pem",
+			       hsm_env(), dir, uri);
+	cr_expect_eq(r.code, 5);
+	cr_expect(strstr(r.err, "login failed: CKR_PIN_INCORRECT (wrong PIN)") != NULL, "%s", r.err);
+	cr_expect_null(strstr(r.err, "000000"));
+	run_free(&r);
+	/* no object of that label, and no PIN given: the message says both */
+	r = run_cmd("%s cd %s && kms-sign-digest pubkey "
+		    "'pkcs11:token=stm32;object=nosuch?module-path=/usr/lib/softhsm/libsofthsm2.so' -o hsm.pub.pem",
+		    hsm_env(), dir);
+	cr_expect_eq(r.code, 5);
+	cr_expect(strstr(r.err, "no key object matches, expected exactly one (without a PIN only public objects are visible") != NULL,
+		  "%s", r.err);
 	run_free(&r);
 }
 

@@ -171,7 +171,7 @@ Test(vault, the_pinned_version_signs_and_the_latest_is_refused_when_the_manifest
 	cr_expect_eq(r.code, 0, "the latest version, pinned for the run: %s", r.err);
 	run_free(&r);
 	r = run_cmd("grep -c 'keys/fsbl?version=2' %s/out/sigs.yaml", dir);
-	cr_expect_eq(atoi(r.out), 2, "%s", r.out);
+	cr_expect_eq((int)strtol(r.out, NULL, 10), 2, "%s", r.out);
 	run_free(&r);
 }
 
@@ -246,7 +246,7 @@ Test(vault, retry_after_of_a_throttled_answer_is_honoured, .init = start, .fini 
 	struct run r = run_cmd("%s cd %s && s=$(date +%%s%%N) && kms-sign-digest -q out/manifest.yaml -o out/sigs.yaml && "
 			       "echo $(( ($(date +%%s%%N) - s) / 1000000 ))", srv.env, dir);
 	cr_expect_eq(r.code, 0, "%s", r.err);
-	cr_expect_geq(atoi(r.out), 1900, "waited %s ms", r.out);
+	cr_expect_geq((int)strtol(r.out, NULL, 10), 1900, "waited %s ms", r.out);
 	run_free(&r);
 }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,8 +23,14 @@ int fake_start(struct kms_srv *s, const char *script, const char *dir, const cha
 	int fds[2];
 	if (pipe(fds))
 		return -1;
+	pid_t parent = getpid();
 	s->pid = fork();
 	if (s->pid == 0) {
+		/* a test killed before its .fini (timeout, crash, make interrupted) takes
+		 * its endpoint with it */
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (getppid() != parent)
+			_exit(127);
 		dup2(fds[1], 1);
 		close(fds[0]);
 		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);

@@ -16,7 +16,8 @@ an answer), malformed (share answered with broken JSON), wrong_key (sign with
 another key than GetPublicKey shows), short_rs ("r", "s" or "both": every
 signature has that half with a leading zero byte), short_share (share of
 signatures forced short), rate_limit (requests/s above which Sign is
-throttled), expire_token_once (answer ExpiredTokenException once), signature_expired,
+throttled), expire_token_once (answer ExpiredTokenException once), expire_token_times
+(that many requests answered ExpiredTokenException), signature_expired,
 access_denied (answer every request so), key_spec (the KeySpec GetPublicKey reports),
 fail_sign_after (Sign calls after that many successful ones are denied),
 skew_seconds (the server's clock, in its checks and its Date header, runs that far ahead).
@@ -305,6 +306,10 @@ class Handler(BaseHTTPRequestHandler):
             return True
         if f.get("access_denied"):
             self.error(400, "AccessDeniedException", "User is not authorized to perform: kms:Sign")
+            return True
+        if f.get("expire_token_times"):
+            f["expire_token_times"] = int(f["expire_token_times"]) - 1
+            self.error(400, "ExpiredTokenException", "The security token included in the request is expired")
             return True
         if f.get("expire_token_once"):
             f["expire_token_once"] = False
