@@ -144,17 +144,11 @@ static int output_is_input(const struct asm_item *items, size_t n, const struct 
 	return 0;
 }
 
-static int same_directory(const char *a, const char *b)
-{
-	char ra[PATH_MAX], rb[PATH_MAX];
-	return realpath(a, ra) && realpath(b, rb) && !strcmp(ra, rb);
-}
-
 /* Every image is checked and built; failures are all reported. */
 static size_t build_all(struct asm_item *items, size_t n, const struct asm_opts *o, const char *mdir)
 {
 	size_t failed = 0;
-	int same_dir = same_directory(o->out_dir, mdir);
+	int same_dir = path_same_file(o->out_dir, mdir);
 	for (size_t i = 0; i < n; i++) {
 		struct asm_item *it = &items[i];
 		it->af.fd = -1;

@@ -98,7 +98,8 @@ int http_permanent(CURLcode c)
 	}
 }
 
+/* Answers may carry credentials (IMDS, STS, token endpoints): wiped, not just freed. */
 void http_response_free(struct http_response *rs)
 {
-	buf_free(&rs->body);
+	buf_wipe_free(&rs->body);
 }
