@@ -34,16 +34,15 @@ import json
 import os
 import random
 import re
-import ssl
 import sys
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kms_server import make_cert  # noqa: E402
+from kms_server import QuietServer, serve_tls  # noqa: E402
 
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography import x509  # noqa: E402
@@ -414,14 +413,6 @@ class Handler(BaseHTTPRequestHandler):
                           "value": b64url(r.to_bytes(n, "big") + s.to_bytes(n, "big"))})
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 256
-
-    def handle_error(self, request, client_address):
-        pass
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--key", action="append", default=[],
@@ -437,17 +428,8 @@ def main():
     p.add_argument("--client-cert", default=None, help="PEM certificate registered for the client")
     args = p.parse_args()
     # names under .localhost resolve to 127.0.0.1 in libcurl: a Managed HSM host for tests
-    cert, key = make_cert(args.cert_dir, ["*.managedhsm.localhost", "*.vault.localhost"])
-    srv = Server(("127.0.0.1", args.port), Handler)
-    srv.state = State(args)
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(cert, key)
-    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-    print("READY %d" % srv.server_address[1], flush=True)
-    try:
-        srv.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
+    serve_tls(QuietServer, Handler, State(args), args.cert_dir, args.port,
+              ["*.managedhsm.localhost", "*.vault.localhost"])
 
 
 if __name__ == "__main__":

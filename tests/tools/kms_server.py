@@ -420,13 +420,31 @@ CURVES = {
 }
 
 
-class Server(ThreadingHTTPServer):
+class QuietServer(ThreadingHTTPServer):
+    """The loopback fakes' server (this one, vault_server.py, azure_server.py)."""
     daemon_threads = True
     request_queue_size = 256
 
     def handle_error(self, request, client_address):
         pass  # a client killed mid-request (the crash tests) is not an error here
 
+
+def serve_tls(server_class, handler, state, cert_dir, port, dns_names=None):
+    """HTTPS on 127.0.0.1 with a fresh self-signed certificate; prints READY <port>."""
+    cert, key = make_cert(cert_dir, dns_names or ())
+    srv = server_class(("127.0.0.1", port), handler)
+    srv.state = state
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(cert, key)
+    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    print("READY %d" % srv.server_address[1], flush=True)
+    try:
+        srv.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+
+
+class Server(QuietServer):
     def get_request(self):
         sock, addr = super().get_request()
         self.state.count("connections")
@@ -444,17 +462,7 @@ def main():
     p.add_argument("--region", default="us-east-1")
     p.add_argument("--web-identity", default="oidc-token-for-tests", help="token STS accepts")
     args = p.parse_args()
-    cert, key = make_cert(args.cert_dir)
-    srv = Server(("127.0.0.1", args.port), Handler)
-    srv.state = State(args)
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(cert, key)
-    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-    print("READY %d" % srv.server_address[1], flush=True)
-    try:
-        srv.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
+    serve_tls(Server, Handler, State(args), args.cert_dir, args.port)
 
 
 if __name__ == "__main__":

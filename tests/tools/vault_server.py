@@ -29,15 +29,14 @@ import hashlib
 import json
 import os
 import random
-import ssl
 import sys
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kms_server import make_cert  # noqa: E402
+from kms_server import QuietServer, serve_tls  # noqa: E402
 
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec, utils  # noqa: E402
@@ -275,14 +274,6 @@ class Handler(BaseHTTPRequestHandler):
         return out
 
 
-class Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 256
-
-    def handle_error(self, request, client_address):
-        pass
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--key", action="append", default=[],
@@ -293,17 +284,7 @@ def main():
     p.add_argument("--namespace", default=None)
     p.add_argument("--mount", default="transit")
     args = p.parse_args()
-    cert, key = make_cert(args.cert_dir)
-    srv = Server(("127.0.0.1", args.port), Handler)
-    srv.state = State(args)
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(cert, key)
-    srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-    print("READY %d" % srv.server_address[1], flush=True)
-    try:
-        srv.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
+    serve_tls(QuietServer, Handler, State(args), args.cert_dir, args.port)
 
 
 if __name__ == "__main__":
