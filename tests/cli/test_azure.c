@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "tests/helpers/kms.h"
+#include "tests/helpers/release.h"
 #include "tests/helpers/testutil.h"
 
 static const char *dir;
@@ -60,22 +61,10 @@ static const char *uri_of(const char *host, const char *key, const char *ver)
 
 static void make_release(int n, int idx, const char *uri)
 {
-	FILE *f = fopen(pjoin(dir, "release.yaml"), "w");
-	fprintf(f, "format: stm32-release/1\nrelease: test\nkeysets:\n  oem: [keys/k0.pub.pem, keys/k1.pub.pem, "
-		   "keys/k2.pub.pem, keys/k3.pub.pem, keys/k4.pub.pem, keys/k5.pub.pem, keys/k6.pub.pem, keys/k7.pub.pem]\n"
-		   "images:\n");
-	for (int i = 0; i < n; i++)
-		fprintf(f, "  - {id: img%04d, input: p%d.bin, soc: stm32mp25, image_version: %d, keyset: oem, "
-			   "key_index: %d, key_uri: '%s'}\n", i, i % 4, i, idx, uri);
-	fclose(f);
-	f = fopen(pjoin(dir, "signer.yaml"), "w");
+	small_release(dir, n, idx, uri);
+	FILE *f = fopen(pjoin(dir, "signer.yaml"), "w");
 	fprintf(f, "format: stm32-signer/1\nkeys:\n  - uri: '%s'\n", uri);
 	fclose(f);
-	struct run r = run_cmd("cd %s && mkdir -p keys && cp %s/fixtures/keys/k?.pub.pem keys/ && "
-			       "for i in 0 1 2 3; do head -c $((1000 + i * 77)) /dev/urandom > p$i.bin; done && "
-			       "stm32-prep -q --release release.yaml --out-dir out", dir, getenv("STM32_TESTS"));
-	cr_assert_eq(r.code, 0, "%s", r.err);
-	run_free(&r);
 }
 
 static struct run sign(const char *extra)
@@ -84,12 +73,6 @@ static struct run sign(const char *extra)
 		       srv.env, dir, extra);
 }
 
-static void expect_assembles(void)
-{
-	struct run r = run_cmd("cd %s && stm32-assemble -q out/manifest.yaml out/sigs.yaml --out-dir signed", dir);
-	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
-	run_free(&r);
-}
 
 static void expect_no_secret(const struct run *r)
 {
@@ -154,7 +137,7 @@ Test(azure, thousand_digests_with_20pct_throttling_are_each_signed_once_with_one
 	cr_expect_eq(kms_max_per_digest(&srv), 1, "a digest was signed twice");
 	cr_expect_gt(kms_stat(&srv, "throttled"), 100);
 	cr_expect_eq(kms_stat(&srv, "token"), 1, "one token for the whole batch");
-	expect_assembles();
+	expect_assembles(dir);
 }
 
 Test(azure, retry_after_of_a_throttled_answer_is_honoured, .init = start, .fini = stop)
@@ -239,7 +222,7 @@ Test(azure, workload_identity_sends_the_federated_token_as_the_client_assertion,
 	cr_expect_eq(r.code, 0, "%s", r.err);
 	expect_no_secret(&r);
 	run_free(&r);
-	expect_assembles();
+	expect_assembles(dir);
 }
 
 static void start_mi(void)
@@ -257,7 +240,7 @@ Test(azure, managed_identity_is_asked_when_no_client_credentials_are_set, .init 
 	cr_expect_eq((int)strtol(r.out, NULL, 10), 2, "the audit log names the managed identity: %s", r.out);
 	run_free(&r);
 	cr_expect_eq(kms_stat(&srv, "imds"), 1);
-	expect_assembles();
+	expect_assembles(dir);
 }
 
 Test(azure, a_token_revoked_during_the_batch_is_replaced_once, .init = start, .fini = stop)
@@ -269,7 +252,7 @@ Test(azure, a_token_revoked_during_the_batch_is_replaced_once, .init = start, .f
 	run_free(&r);
 	cr_expect_eq(kms_stat(&srv, "sign"), 4);
 	cr_expect_eq(kms_stat(&srv, "token"), 2, "a new token after the 401");
-	expect_assembles();
+	expect_assembles(dir);
 }
 
 static void start_hsm(void)
@@ -285,7 +268,7 @@ Test(azure, a_managed_hsm_host_gets_a_token_for_the_managed_hsm_audience, .init 
 	cr_expect_eq(r.code, 0, "%s", r.err);
 	cr_expect(strstr(r.out, "https://hsm1.managedhsm.localhost:") != NULL, "%s", r.out);
 	run_free(&r);
-	expect_assembles();
+	expect_assembles(dir);
 	make_release(2, 1, uri_of("127.0.0.1", "fsbl", V1));
 	r = sign("");
 	cr_expect_eq(r.code, 5, "%s", r.err);
@@ -318,7 +301,7 @@ Test(azure, a_client_certificate_signs_the_assertion_and_another_certificate_is_
 	cr_expect_eq(r.code, 0, "%s", r.err);
 	cr_expect_eq((int)strtol(r.out, NULL, 10), 2, "%s", r.out);
 	run_free(&r);
-	expect_assembles();
+	expect_assembles(dir);
 	r = run_cmd("%s cd %s && rm out/sigs.yaml && unset AZURE_CLIENT_SECRET && export AZURE_CLIENT_CERTIFICATE_PATH=%s/other.pem && "
 		    "kms-sign-digest -q --config signer.yaml out/manifest.yaml -o out/sigs.yaml", srv.env, dir, dir);
 	cr_expect_eq(r.code, 5, "%s", r.err);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "tests/helpers/kms.h"
+#include "tests/helpers/release.h"
 #include "tests/helpers/testutil.h"
 
 static const char *dir;
@@ -27,20 +28,7 @@ static void stop(void)
 /* A release of n small images, all signed by key index idx through uri. */
 static void make_release(int n, int idx, const char *uri)
 {
-	FILE *f = fopen(pjoin(dir, "release.yaml"), "w");
-	fprintf(f, "format: stm32-release/1\nrelease: test\nkeysets:\n  oem:\n");
-	for (int i = 0; i < 8; i++)
-		fprintf(f, "    - %s\n", pjoin("keys", i == 0 ? "k0.pub.pem" : i == 1 ? "k1.pub.pem" : i == 2 ? "k2.pub.pem" : i == 3 ? "k3.pub.pem" : i == 4 ? "k4.pub.pem" : i == 5 ? "k5.pub.pem" : i == 6 ? "k6.pub.pem" : "k7.pub.pem"));
-	fprintf(f, "images:\n");
-	for (int i = 0; i < n; i++)
-		fprintf(f, "  - {id: img%04d, input: p%d.bin, soc: stm32mp25, image_version: %d, keyset: oem, key_index: %d, key_uri: '%s'}\n",
-			i, i % 4, i, idx, uri);
-	fclose(f);
-	struct run r = run_cmd("cd %s && mkdir -p keys && cp %s/fixtures/keys/k?.pub.pem keys/ && "
-			       "for i in 0 1 2 3; do head -c $((1000 + i * 77)) /dev/urandom > p$i.bin; done && "
-			       "stm32-prep -q --release release.yaml --out-dir out", dir, getenv("STM32_TESTS"));
-	cr_assert_eq(r.code, 0, "%s", r.err);
-	run_free(&r);
+	small_release(dir, n, idx, uri);
 }
 
 static struct run sign(const char *extra)

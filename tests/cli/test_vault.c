@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "tests/helpers/kms.h"
+#include "tests/helpers/release.h"
 #include "tests/helpers/testutil.h"
 
 static const char *dir;
@@ -44,18 +45,7 @@ static void stop(void)
 /* A release of n small images, all signed by key index idx through uri. */
 static void make_release(int n, int idx, const char *uri)
 {
-	FILE *f = fopen(pjoin(dir, "release.yaml"), "w");
-	fprintf(f, "format: stm32-release/1\nrelease: test\nkeysets:\n  oem: [keys/k0.pub.pem, keys/k1.pub.pem, "
-		   "keys/k2.pub.pem, keys/k3.pub.pem, keys/k4.pub.pem, keys/k5.pub.pem, keys/k6.pub.pem, keys/k7.pub.pem]\nimages:\n");
-	for (int i = 0; i < n; i++)
-		fprintf(f, "  - {id: img%04d, input: p%d.bin, soc: stm32mp25, image_version: %d, keyset: oem, "
-			   "key_index: %d, key_uri: '%s'}\n", i, i % 4, i, idx, uri);
-	fclose(f);
-	struct run r = run_cmd("cd %s && mkdir -p keys && cp %s/fixtures/keys/k?.pub.pem keys/ && "
-			       "for i in 0 1 2 3; do head -c $((1000 + i * 77)) /dev/urandom > p$i.bin; done && "
-			       "stm32-prep -q --release release.yaml --out-dir out", dir, getenv("STM32_TESTS"));
-	cr_assert_eq(r.code, 0, "%s", r.err);
-	run_free(&r);
+	small_release(dir, n, idx, uri);
 }
 
 static struct run sign(const char *extra)
@@ -63,12 +53,6 @@ static struct run sign(const char *extra)
 	return run_cmd("%s cd %s && kms-sign-digest out/manifest.yaml -o out/sigs.yaml %s", srv.env, dir, extra);
 }
 
-static void expect_assembles(void)
-{
-	struct run r = run_cmd("cd %s && stm32-assemble -q out/manifest.yaml out/sigs.yaml --out-dir signed", dir);
-	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
-	run_free(&r);
-}
 
 struct curve_case {
 	char header[4];
@@ -125,7 +109,7 @@ Test(vault, thousand_digests_with_20pct_throttling_go_out_in_batches_each_signed
 	cr_expect_geq(batches, 1000 / 64, "%ld batch requests", batches);
 	cr_expect_lt(batches, 60, "%ld batch requests for 1000 digests", batches);
 	cr_expect_gt(kms_stat(&srv, "throttled"), 0);
-	expect_assembles();
+	expect_assembles(dir);
 }
 
 Test(vault, a_small_batch_is_spread_over_the_workers, .init = start, .fini = stop)
@@ -136,7 +120,7 @@ Test(vault, a_small_batch_is_spread_over_the_workers, .init = start, .fini = sto
 	run_free(&r);
 	cr_expect_eq(kms_stat(&srv, "sign"), 8);
 	cr_expect_eq(kms_stat(&srv, "max_batch"), 2);
-	expect_assembles();
+	expect_assembles(dir);
 }
 
 Test(vault, batch_size_bounds_the_digests_per_request_and_1_sends_one_request_each, .init = start, .fini = stop)
@@ -153,7 +137,7 @@ Test(vault, batch_size_bounds_the_digests_per_request_and_1_sends_one_request_ea
 	run_free(&r);
 	cr_expect_eq(kms_stat(&srv, "batch_requests"), 0);
 	cr_expect_eq(kms_stat(&srv, "sign_requests"), 30);
-	expect_assembles();
+	expect_assembles(dir);
 }
 
 Test(vault, the_pinned_version_signs_and_the_latest_is_refused_when_the_manifest_wants_another_key,
@@ -267,7 +251,7 @@ Test(vault, namespace_mount_and_token_file_are_read_as_cosign_reads_them, .init 
 	cr_expect_eq(r.code, 0, "%s", r.err);
 	cr_expect(strstr(r.out, "/v1/stm32/transit/keys/fsbl?version=1") != NULL, "%s", r.out);
 	run_free(&r);
-	expect_assembles();
+	expect_assembles(dir);
 }
 
 Test(vault, openbao_reads_bao_variables_and_the_token_helper_file, .init = start, .fini = stop)
@@ -279,7 +263,7 @@ Test(vault, openbao_reads_bao_variables_and_the_token_helper_file, .init = start
 	cr_expect_eq(r.code, 0, "%s", r.err);
 	cr_expect(strstr(r.err, "openbao://fsbl: P-256 key") != NULL, "%s", r.err);
 	run_free(&r);
-	expect_assembles();
+	expect_assembles(dir);
 }
 
 Test(vault, the_signer_configuration_gives_the_address_and_a_key_outside_it_is_refused, .init = start, .fini = stop)
@@ -290,7 +274,7 @@ Test(vault, the_signer_configuration_gives_the_address_and_a_key_outside_it_is_r
 			       "kms-sign-digest -q --config signer.yaml out/manifest.yaml -o out/sigs.yaml", srv.env, dir);
 	cr_expect_eq(r.code, 0, "%s", r.err);
 	run_free(&r);
-	expect_assembles();
+	expect_assembles(dir);
 	make_release(2, 5, "hashivault://fsbl?version=2");
 	r = run_cmd("%s cd %s && kms-sign-digest -q --config signer.yaml out/manifest.yaml -o out/sigs.yaml", srv.env, dir);
 	cr_expect_eq(r.code, 2, "%s", r.err);

@@ -38,11 +38,10 @@ import sys
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kms_server import QuietServer, serve_tls  # noqa: E402
+from kms_server import QuietHandler, QuietServer, serve_tls  # noqa: E402
 
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography import x509  # noqa: E402
@@ -103,13 +102,8 @@ class State:
         return tok
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(QuietHandler):
     server_version = "loopback-azure"
-    disable_nagle_algorithm = True
-
-    def log_message(self, fmt, *args):
-        pass
 
     def answer(self, status, obj, headers=()):
         body = json.dumps(obj).encode()

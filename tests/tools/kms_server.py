@@ -132,15 +132,19 @@ def parse_authorization(value):
             "signed_headers": parts.get("SignedHeaders", ""), "signature": parts.get("Signature", "")}
 
 
-class Handler(BaseHTTPRequestHandler):
+class QuietHandler(BaseHTTPRequestHandler):
+    """The loopback fakes' handler base: HTTP/1.1 keep-alive, no log."""
     protocol_version = "HTTP/1.1"
-    server_version = "loopback-kms"
     # headers and body are separate writes: with Nagle on, each answer waits
     # ~40 ms for the client's delayed ACK (measured by make bench)
     disable_nagle_algorithm = True
 
     def log_message(self, fmt, *args):
         pass
+
+
+class Handler(QuietHandler):
+    server_version = "loopback-kms"
 
     def date_time_string(self, timestamp=None):
         if timestamp is None:

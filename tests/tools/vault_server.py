@@ -33,10 +33,9 @@ import sys
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kms_server import QuietServer, serve_tls  # noqa: E402
+from kms_server import QuietHandler, QuietServer, serve_tls  # noqa: E402
 
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec, utils  # noqa: E402
@@ -76,13 +75,8 @@ class State:
         return share > 0 and random.random() < share
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(QuietHandler):
     server_version = "loopback-vault"
-    disable_nagle_algorithm = True
-
-    def log_message(self, fmt, *args):
-        pass
 
     def answer(self, status, obj, headers=()):
         body = json.dumps(obj).encode()
