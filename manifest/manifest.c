@@ -338,7 +338,7 @@ static int parse_root(const struct ynode *root, const char *name, struct manifes
 		      : !strcmp(fmt, MANIFEST_FORMAT_V3) ? 3 : 0;
 	if (!version)
 		return err_set(e, ERR_INPUT, "%s: format '%s' is not %s (or %s, %s)", name, fmt,
-			       MANIFEST_FORMAT_V3, MANIFEST_FORMAT, MANIFEST_FORMAT_V1);
+			       MANIFEST_FORMAT, MANIFEST_FORMAT_V1, MANIFEST_FORMAT_V3);
 	if ((rc = ymap_only(root, version == 3 ? fields_v3 : fields, name, e)))
 		return rc;
 	if ((rc = yget_str_opt(root, "release", m->release, sizeof m->release, name, e)))
