@@ -36,8 +36,9 @@ struct fip_name {
 };
 const struct fip_name *fip_table(size_t *n);
 
-/* fiptool's name for a UUID ("tos-fw", "nt-fw", "trusted-key-cert", ...), or
- * NULL for a UUID fiptool does not name (a blob). */
+/* fiptool's name for a UUID ("tos-fw", "nt-fw", "trusted-key-cert", ...; ST's
+ * fork's "ddr-fw" and "stm32mp-cfg-cert" too), or NULL for a UUID no table row
+ * names (a blob). */
 const char *fip_uuid_name(const uint8_t uuid[FIP_UUID_LEN]);
 /* The UUID of a fiptool name; -1 when unknown. */
 int fip_name_uuid(const char *name, uint8_t uuid[FIP_UUID_LEN]);
@@ -48,7 +49,8 @@ void fip_uuid_format(const uint8_t uuid[FIP_UUID_LEN], char out[37]);
 
 /* A FIP exactly as `fiptool create` lays it out for these entries in this
  * order (fiptool's own order is its table order, then blobs: callers pass
- * entries in that order; fip_sort_as_fiptool does it). */
+ * entries in that order; fip_sort_as_fiptool does it: table rows by rank, ST's
+ * ddr-fw then stm32mp-cfg-cert, then the other blobs in the order given). */
 void fip_sort_as_fiptool(struct fip_entry *v, size_t n);
 int fip_build(const struct fip_entry *v, size_t n, struct buf *out, struct err *e);
 /* The same with fiptool's --align (a power of two; 1 is its default) and
