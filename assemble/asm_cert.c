@@ -9,6 +9,7 @@
 #include "common/fileio.h"
 #include "tbbr/cert.h"
 #include "tbbr/chain.h"
+#include "tbbr/fip.h"
 
 #define TBS_MAX 0x8000u
 #define FIP_IMAGE_MAX (256u << 20)
@@ -124,6 +125,42 @@ static int root_source(struct asm_item *items, size_t n, const struct mf_fip *f,
 	return 0;
 }
 
+static int cert_uuid(const struct tbbr_cert *ce, uint8_t uuid[FIP_UUID_LEN])
+{
+	return ce->fip_name ? fip_name_uuid(ce->fip_name, uuid) : fip_uuid_parse(ce->fip_uuid, uuid);
+}
+
+/* The FIP as fiptool lays it out: the certificates and the images, in
+ * fiptool's order (ST's ddr-fw and the cfg certificate after its table). */
+static int pack(const struct tbbr_check *k, const struct mf_fip *f, uint8_t **data, const size_t *len,
+		struct asm_item *fit, struct err *e)
+{
+	struct fip_entry v[TBBR_MAX_CERTS + MF_FIP_MAX_IMAGES];
+	size_t n = 0;
+	memset(v, 0, sizeof v);
+	for (size_t i = 0; i < k->chain->ncerts; i++, n++) {
+		if (cert_uuid(k->chain->certs[i], v[n].uuid))
+			return err_set(e, ERR_INTERNAL, "no FIP UUID for %s", k->chain->certs[i]->name);
+		v[n].data = k->der[i];
+		v[n].len = k->len[i];
+	}
+	for (size_t i = 0; i < f->nimages; i++, n++) {
+		const char *name = tbbr_img_fip_name((enum tbbr_img)tbbr_img_from_name(f->images[i].name));
+		if (!name || fip_name_uuid(name, v[n].uuid))
+			return err_set(e, ERR_INTERNAL, "no FIP UUID for %s", f->images[i].name);
+		v[n].data = data[i];
+		v[n].len = len[i];
+	}
+	fip_sort_as_fiptool(v, n);
+	struct buf out;
+	buf_init(&out, (size_t)FIP_IMAGE_MAX * 2);
+	int rc = fip_build(v, n, &out, e);
+	if (!rc)
+		rc = write_temp(fit, (const uint8_t *)buf_cstr(&out), buf_len(&out), e);
+	buf_free(&out);
+	return rc;
+}
+
 int asm_fip(struct asm_item *items, size_t n, struct asm_item *fit, const struct mf_fip *f,
 	    const struct asm_opts *o, const char *mdir, struct err *e)
 {
@@ -144,7 +181,7 @@ int asm_fip(struct asm_item *items, size_t n, struct asm_item *fit, const struct
 	if (!rc)
 		rc = tbbr_chain_check(&k, e);
 	if (!rc)
-		fit->nofile = 1; /* the FIP itself: written once tbbr/fip.c is in (fip_build) */
+		rc = pack(&k, f, data, len, fit, e);
 	for (size_t i = 0; i < MF_FIP_MAX_IMAGES; i++)
 		free(data[i]);
 	return rc ? err_prefix(e, "FIP %s", f->id), e->code : 0;

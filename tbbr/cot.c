@@ -166,7 +166,7 @@ static const struct {
 	{ "soc-fw-config", "soc-fw-config" },
 	{ "tos-fw-config", "tos-fw-config" },
 	{ "nt-fw-config", "nt-fw-config" },
-	{ "ddr-fw", NULL },
+	{ "ddr-fw", "ddr-fw" }, /* ST's fiptool; Debian's packs it as a blob with the same UUID */
 };
 
 const char *tbbr_key_name(enum tbbr_key k)

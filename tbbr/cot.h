@@ -91,8 +91,7 @@ const char *tbbr_key_name(enum tbbr_key k);
 int tbbr_key_from_name(const char *name);
 const char *tbbr_img_name(enum tbbr_img i);
 int tbbr_img_from_name(const char *name);
-/* fiptool's name of the image's FIP entry ("tos-fw", ...), or NULL when the
- * image is hashed by a certificate but not packed by Debian's fiptool (ddr-fw). */
+/* fiptool's name of the image's FIP entry ("tos-fw", ..., ST's "ddr-fw"). */
 const char *tbbr_img_fip_name(enum tbbr_img i);
 const char *tbbr_counter_name(enum tbbr_counter c);
 
