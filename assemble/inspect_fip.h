@@ -56,6 +56,7 @@ json_object *fip_view_json(const struct fip_view *v);
 struct fip_chain_opts {
 	const uint8_t *otp; /* 32 bytes, or NULL */
 	int explain;
+	const char *fsbl;   /* --fsbl: the signed FSBL whose key table holds the root key, or NULL */
 };
 int fip_chain_verdict(const struct fip_view *v, const struct fip_chain_opts *o, FILE *text,
 		      json_object *obj);

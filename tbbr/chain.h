@@ -20,7 +20,8 @@ struct tbbr_check {
 	const uint8_t *der[TBBR_MAX_CERTS];   /* in chain->certs order; NULL: missing */
 	size_t len[TBBR_MAX_CERTS];
 	uint8_t hash[TBBR_NIMAGES][32];       /* SHA-256 of the images BL2 would load */
-	unsigned have_image;                  /* bit 1 << enum tbbr_img */
+	unsigned have_image;                  /* bit 1 << enum tbbr_img; an image not there
+						 is not checked (BL2 checks what it loads) */
 	int has_nv;                           /* expected counters (the release's) */
 	uint32_t nv[TBBR_NCOUNTERS];
 	/* Where BL2 takes the root key from: the signed FSBL header (pk_hashes[pk_idx]

@@ -12,7 +12,7 @@
 #include "tests/helpers/testutil.h"
 
 enum tamper { T_NONE, T_OTHER_SLOT, T_BL33, T_SWAP, T_OTP, T_NV_RELEASE, T_NV_MIXED, T_VERSION, T_TRAILING,
-	      T_ALG2, T_MISSING };
+	      T_ALG2, T_MISSING, T_NO_BL33 };
 
 struct chain_case {
 	char dir[8], soc[12], fsbl[24];
@@ -41,6 +41,7 @@ static struct chain_case chain_cases[] = {
 	  "certificate trusted_key: not one DER Certificate filling the whole entry" },
 	{ "mp25", "stm32mp25", "v22_p256", T_ALG2, "certificate trusted_key: the two signature algorithm fields differ" },
 	{ "mp25", "stm32mp25", "v22_p256", T_MISSING, "certificate soc_fw_content: missing from the FIP" },
+	{ "mp25", "stm32mp25", "v22_p256", T_NO_BL33, "" }, /* not loaded from the FIP: not checked here */
 };
 
 ParameterizedTestParameters(tbbr_chain, holds_or_names_what_breaks_it)
@@ -94,6 +95,7 @@ static void tamper(struct chain_case *c, struct tbbr_check *k, uint8_t **bufs, u
 		bufs[tk][4 + 4 + (size_t)(bufs[tk][6] << 8 | bufs[tk][7]) + 11] ^= 0x01;
 		break;
 	case T_MISSING: k->der[idx(ch, "soc_fw_content")] = NULL; break;
+	case T_NO_BL33: k->have_image &= ~(1u << TBBR_IMG_BL33); break;
 	case T_SWAP: {
 		size_t a = idx(ch, "tos_fw_content"), b = idx(ch, "nt_fw_content");
 		const uint8_t *d = k->der[a];
