@@ -130,8 +130,9 @@ static int cert_uuid(const struct tbbr_cert *ce, uint8_t uuid[FIP_UUID_LEN])
 	return ce->fip_name ? fip_name_uuid(ce->fip_name, uuid) : fip_uuid_parse(ce->fip_uuid, uuid);
 }
 
-/* The FIP as fiptool lays it out: the certificates and the images, in
- * fiptool's order (ST's ddr-fw and the cfg certificate after its table). */
+/* The FIP as fiptool lays it out: the certificates and the images (not the
+ * DDR firmware: tbbr_img_packed), in fiptool's order (the cfg certificate
+ * after its table). */
 static int pack(const struct tbbr_check *k, const struct mf_fip *f, uint8_t **data, const size_t *len,
 		struct asm_item *fit, struct err *e)
 {
@@ -145,7 +146,12 @@ static int pack(const struct tbbr_check *k, const struct mf_fip *f, uint8_t **da
 		v[n].len = k->len[i];
 	}
 	for (size_t i = 0; i < f->nimages; i++, n++) {
-		const char *name = tbbr_img_fip_name((enum tbbr_img)tbbr_img_from_name(f->images[i].name));
+		enum tbbr_img img = (enum tbbr_img)tbbr_img_from_name(f->images[i].name);
+		const char *name = tbbr_img_fip_name(img);
+		if (!tbbr_img_packed(img)) {
+			n--;
+			continue;
+		}
 		if (!name || fip_name_uuid(name, v[n].uuid))
 			return err_set(e, ERR_INTERNAL, "no FIP UUID for %s", f->images[i].name);
 		v[n].data = data[i];

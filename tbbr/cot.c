@@ -155,18 +155,21 @@ static const char *const key_names[TBBR_NKEYS] = { "root", "trusted-world", "non
 						   "tos", "nt", "soc" };
 static const struct {
 	const char *name, *fip;
+	int packed; /* in the FIP the certificates go into */
 } img_names[TBBR_NIMAGES] = {
-	{ "bl31", "soc-fw" },
-	{ "bl32", "tos-fw" },
-	{ "bl32-extra1", "tos-fw-extra1" },
-	{ "bl32-extra2", "tos-fw-extra2" },
-	{ "bl33", "nt-fw" },
-	{ "hw-config", "hw-config" },
-	{ "fw-config", "fw-config" },
-	{ "soc-fw-config", "soc-fw-config" },
-	{ "tos-fw-config", "tos-fw-config" },
-	{ "nt-fw-config", "nt-fw-config" },
-	{ "ddr-fw", "ddr-fw" }, /* ST's fiptool; Debian's packs it as a blob with the same UUID */
+	{ "bl31", "soc-fw", 1 },
+	{ "bl32", "tos-fw", 1 },
+	{ "bl32-extra1", "tos-fw-extra1", 1 },
+	{ "bl32-extra2", "tos-fw-extra2", 1 },
+	{ "bl33", "nt-fw", 1 },
+	{ "hw-config", "hw-config", 1 },
+	{ "fw-config", "fw-config", 1 },
+	{ "soc-fw-config", "soc-fw-config", 1 },
+	{ "tos-fw-config", "tos-fw-config", 1 },
+	{ "nt-fw-config", "nt-fw-config", 1 },
+	/* ST's fiptool name; ST's MP2x build puts it in a DDR-only FIP of its own,
+	 * the cfg certificate of the main FIP hashes it (the vectors' FIP: the same) */
+	{ "ddr-fw", "ddr-fw", 0 },
 };
 
 const char *tbbr_key_name(enum tbbr_key k)
@@ -190,6 +193,11 @@ const char *tbbr_img_name(enum tbbr_img i)
 const char *tbbr_img_fip_name(enum tbbr_img i)
 {
 	return (unsigned)i < TBBR_NIMAGES ? img_names[i].fip : NULL;
+}
+
+int tbbr_img_packed(enum tbbr_img i)
+{
+	return (unsigned)i < TBBR_NIMAGES && img_names[i].packed;
 }
 
 int tbbr_img_from_name(const char *name)

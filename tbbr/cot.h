@@ -93,6 +93,10 @@ const char *tbbr_img_name(enum tbbr_img i);
 int tbbr_img_from_name(const char *name);
 /* fiptool's name of the image's FIP entry ("tos-fw", ..., ST's "ddr-fw"). */
 const char *tbbr_img_fip_name(enum tbbr_img i);
+/* Does stm32-assemble pack it into the FIP with the certificates? (Not the
+ * DDR firmware: ST's MP2x build gives it a DDR-only FIP; its hash is still
+ * in the cfg certificate.) */
+int tbbr_img_packed(enum tbbr_img i);
 const char *tbbr_counter_name(enum tbbr_counter c);
 
 #endif

@@ -203,6 +203,7 @@ Test(tbbr_flow, an_mp13_fsbl_and_its_fip_with_file_keys_verify, .init = start, .
 	"--image hw-config=$V/images/hw.dtb --image fw-config=$V/images/fwcfg.dtb " \
 	"--image soc-fw-config=$V/images/socfwcfg.dtb --image ddr-fw=$V/images/ddr_fw.bin "
 
+/* Its FIP holds the entries of the vectors' FIP (cert_create + fiptool), in the same order. */
 Test(tbbr_flow, the_issue_command_line_prepares_signs_and_assembles_deterministically)
 {
 	const char *d = tmpdir_new();
@@ -212,6 +213,8 @@ Test(tbbr_flow, the_issue_command_line_prepares_signs_and_assembles_deterministi
 			       "" PREP_FIP "-q --out-dir again && cmp prepared/fip.trusted_key.tbs again/fip.trusted_key.tbs && "
 			       "SOURCE_DATE_EPOCH=1764547200 " PREP_FIP "-q --out-dir sde && "
 			       "openssl asn1parse -inform DER -in sde/fip.nt_fw_content.tbs | grep UTCTIME && "
+			       "fiptool info out/fip.bin | sed 's/:.*cmdline=/ /' > ours && "
+			       "fiptool info $V/mp25/fip.bin | sed 's/:.*cmdline=/ /' > theirs && cmp ours theirs && "
 			       "stm32-inspect out/fip.bin", d, getenv("STM32_TESTS"));
 	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
 	const char *want[] = { "out/trusted_key.crt", "out/stm32mp_cfg_cert.crt", "out/fip.bin", ":251201000000Z",
