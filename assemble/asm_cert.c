@@ -121,7 +121,18 @@ static int root_source(struct asm_item *items, size_t n, const struct mf_fip *f,
 		k->otp = o->has_otp ? o->otp : fs->im->table_hash;
 		return 0;
 	}
-	k->otp = o->has_otp ? o->otp : NULL;
+	/* Prepared against an FSBL key table (stm32-prep fip --pubkey ... --key-index):
+	 * the slot was checked there; here its table hash against --otp. */
+	for (size_t i = 0; i < n; i++) {
+		const struct mf_image *im = items[i].im;
+		if (im->kind != MF_KIND_TBBR_CERT || strcmp(im->fip, f->id) || !im->has_key_index)
+			continue;
+		if (o->has_otp && memcmp(im->table_hash, o->otp, 32))
+			return err_set(e, ERR_VERIFY, "certificate %s: the root key's FSBL key table (slot %u) hashes to "
+				       "another value than the OTP", im->cert, im->key_index);
+		return 0;
+	}
+	k->otp = o->has_otp ? o->otp : NULL; /* the root key alone: SHA-256(X || Y) (MP15) */
 	return 0;
 }
 

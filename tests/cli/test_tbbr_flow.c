@@ -262,3 +262,22 @@ Test(tbbr_flow, a_key_policy_limited_to_headers_refuses_certificates_and_tbbr_ce
 	run_free(&r);
 	tmpdir_rm(d);
 }
+
+Test(tbbr_flow, a_fip_prepared_against_a_key_table_assembles_against_its_otp_value)
+{
+	const char *d = tmpdir_new();
+	const char *t = getenv("STM32_TESTS");
+	struct run r = run_cmd("cd %s && V=%s/vectors/tbbr && T='--pubkey '$V/keys/rot.pub.pem && "
+			       "for i in 1 2 3 4 5 6 7; do T=\"$T --pubkey %s/fixtures/keys/k$i.pub.pem\"; done && "
+			       "" PREP_FIP "$T --key-index 0 -q --out-dir p && kms-sign-digest -q p/manifest.yaml -o p/s.yaml 2>/dev/null && "
+			       "stm32-prep keys --soc stm32mp25 $T -o otp.bin >/dev/null && "
+			       "stm32-assemble -q --otp otp.bin p/manifest.yaml p/s.yaml --out-dir ok && "
+			       "head -c 32 /dev/zero > zero.bin && stm32-assemble --otp zero.bin p/manifest.yaml p/s.yaml --out-dir bad",
+			       d, t, t);
+	cr_expect_eq(r.code, 1, "%s%s", r.out, r.err);
+	cr_expect(file_exists(pjoin(d, "ok/fip.bin")) && !file_exists(pjoin(d, "bad")), "%s", r.out);
+	cr_expect(strstr(r.err, "FIP fip: certificate stm32mp_cfg_cert: the root key's FSBL key table (slot 0) hashes to "
+			 "another value than the OTP"), "%s", r.err);
+	run_free(&r);
+	tmpdir_rm(d);
+}
