@@ -170,6 +170,21 @@ static size_t build_all(struct asm_item *items, size_t n, const struct asm_opts 
 	return failed;
 }
 
+/* A FIP's output replaces no input either (its images' copies lie next to the manifest). */
+static int fip_output_is_input(const struct asm_item *items, const struct manifest *m, const struct asm_item *it,
+			       const struct asm_opts *o, const char *mdir, struct err *e)
+{
+	int same_dir = path_same_file(o->out_dir, mdir);
+	if (output_is_input(items, m->n, it, o, same_dir, e))
+		return e->code;
+	for (size_t i = 0; same_dir && i < m->nfips; i++)
+		for (size_t j = 0; j < m->fips[i].nimages; j++)
+			if (!strcmp(path_basename(it->output), m->fips[i].images[j].file))
+				return err_set(e, ERR_USAGE, "FIP %s: output %s is an image of FIP %s: an output never "
+					       "replaces an input", it->im->id, it->output, m->fips[i].id);
+	return 0;
+}
+
 /* Each FIP after its certificates and its FSBL: items[m->n + i] is FIP i. */
 static size_t build_fips(struct asm_item *items, const struct manifest *m, const struct asm_opts *o,
 			 const char *mdir)
@@ -183,7 +198,7 @@ static size_t build_fips(struct asm_item *items, const struct manifest *m, const
 		snprintf(it->own.id, sizeof it->own.id, "%s", f->id);
 		snprintf(it->own.file, sizeof it->own.file, "%s.bin", f->id);
 		snprintf(it->output, sizeof it->output, "%s/%s.bin", o->out_dir, f->id);
-		if (!asm_fip(items, m->n, it, f, o, mdir, &it->err)) {
+		if (!fip_output_is_input(items, m, it, o, mdir, &it->err) && !asm_fip(items, m->n, it, f, o, mdir, &it->err)) {
 			it->ok = it->verified = 1;
 			continue;
 		}

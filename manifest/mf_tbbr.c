@@ -107,6 +107,9 @@ int mf_read_cert(const struct ynode *map, struct mf_image *im, const char *ctx, 
 	    (rc = yget_hex(map, "digest", im->digest, mf_digest_len(im), ctx, e)) ||
 	    (rc = read_cert_key(map, im, ctx, e)))
 		return rc;
+	/* They name output files (CERT.crt, FIP.bin): plain names only. */
+	if (!manifest_id_valid(im->fip) || !manifest_id_valid(im->cert) || !manifest_id_valid(im->role))
+		return err_set(e, ERR_INPUT, "%s: fip, certificate and role must be 1-63 of A-Z a-z 0-9 . _ -", ctx);
 	if (ecc_digest_len(im->key.algo) != 32 || memcmp(im->digest, im->file_sha256, 32))
 		return err_set(e, ERR_INPUT, "%s: a TF-A certificate signs SHA-256 of its TBS file: "
 			       "digest must equal file_sha256 (ecdsa-with-SHA256)", ctx);
@@ -142,6 +145,8 @@ static int read_fip(const struct ynode *map, size_t i, const char *name, struct 
 	    (rc = yget_u64(map, "nv_trusted", UINT32_MAX, &t, ctx, e)) ||
 	    (rc = yget_u64(map, "nv_non_trusted", UINT32_MAX, &nt, ctx, e)))
 		return rc;
+	if (!manifest_id_valid(f->id) || !manifest_id_valid(f->chain) || (f->fsbl[0] && !manifest_id_valid(f->fsbl)))
+		return err_set(e, ERR_INPUT, "%s: id, chain and fsbl must be 1-63 of A-Z a-z 0-9 . _ -", ctx);
 	f->nv_trusted = (uint32_t)t;
 	f->nv_non_trusted = (uint32_t)nt;
 	const struct ynode *seq = yget_seq(map, "images", ctx, e);

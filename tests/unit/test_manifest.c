@@ -267,3 +267,14 @@ Test(manifest_bad, a_certificate_entry_in_a_format_2_manifest_is_refused)
 	cr_assert_eq(manifest_parse((const uint8_t *)doc, strlen(doc), "m.yaml", &m, &e), ERR_INPUT);
 	cr_assert(strstr(e.msg, "'kind' needs format stm32-sign-manifest/3"), "%s", e.msg);
 }
+
+Test(manifest_bad, a_certificate_name_that_would_leave_the_output_directory_is_refused)
+{
+	const char *doc = "format: stm32-sign-manifest/3\nrelease: r\nimages:\n- id: fip.x\n  kind: tbbr-cert\n  fip: fip\n"
+			  "  certificate: ../../x\n  role: root\n  file: a.tbs\n  file_sha256: " H64 "\n  digest_algorithm: sha256\n"
+			  "  digest: " H64 "\n  algorithm: ecdsa-p256-sha256\n  key:\n    uri: file:k\n    public_key: " XY "\n";
+	struct manifest m;
+	struct err e = { 0 };
+	cr_assert_eq(manifest_parse((const uint8_t *)doc, strlen(doc), "m.yaml", &m, &e), ERR_INPUT);
+	cr_assert(strstr(e.msg, "image fip.x: fip, certificate and role must be 1-63 of"), "%s", e.msg);
+}
