@@ -28,6 +28,12 @@ int aws_creds_stale(const struct aws_creds *c, int margin)
 	return c->expiration && time(NULL) + margin >= c->expiration;
 }
 
+int aws_creds_refresh_due(const struct aws_creds *c)
+{
+	time_t life = c->obtained && c->expiration > c->obtained ? c->expiration - c->obtained : 0;
+	return aws_creds_stale(c, life && life < 600 ? (int)(life / 2) : 300);
+}
+
 /* What each source calls the access key id, the secret key and the session token. */
 static const char *const ENV_NAMES[3] = { "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN" };
 static const char *const PROFILE_NAMES[3] = { "aws_access_key_id", "aws_secret_access_key", "aws_session_token" };
@@ -114,13 +120,13 @@ static int run_process(const char *cmdline, struct buf *out, struct err *e)
 	return rc;
 }
 
-static int from_process(const struct aws_settings *s, struct aws_creds *c, struct err *e)
+static int from_process(const struct aws_profile *p, struct aws_creds *c, struct err *e)
 {
 	struct buf out;
 	buf_init(&out, 64 << 10);
 	char source[64];
-	snprintf(source, sizeof source, "credential_process of profile %.30s", s->profile.name);
-	int rc = run_process(s->profile.credential_process, &out, e);
+	snprintf(source, sizeof source, "credential_process of profile %.30s", p->name);
+	int rc = run_process(p->credential_process, &out, e);
 	if (!rc)
 		rc = from_json(buf_cstr(&out), c, source, e);
 	buf_wipe_free(&out);
@@ -247,20 +253,55 @@ static int from_imds(struct aws_creds *c, struct err *e)
 	return rc;
 }
 
-int aws_creds_resolve(const struct aws_settings *s, struct aws_creds *c, struct err *e)
+int aws_creds_from_profile(const struct aws_settings *s, const struct aws_profile *p,
+			   struct aws_creds *c, int *found, struct err *e)
 {
-	memset(c, 0, sizeof *c);
-	if (aws_env("AWS_ACCESS_KEY_ID") || aws_env("AWS_SECRET_ACCESS_KEY"))
+	*found = 1;
+	if (p->role_arn[0])
+		return aws_role_assume(s, p, c, e);
+	if (aws_profile_is_sso(p))
+		return aws_sso_credentials(s, p, c, e);
+	if (p->access_key[0] || p->secret_key[0]) {
+		char src[160];
+		snprintf(src, sizeof src, "profile %.128s", p->name);
+		return set(c, p->access_key, p->secret_key, p->token[0] ? p->token : NULL, PROFILE_NAMES, src, e);
+	}
+	if (p->credential_process[0])
+		return from_process(p, c, e);
+	*found = 0;
+	return 0;
+}
+
+/* credential_source of a role profile: where its source credentials are. */
+int aws_creds_from_source(const struct aws_settings *s, const char *source, struct aws_creds *c,
+			  struct err *e)
+{
+	(void)s;
+	if (!strcmp(source, "Environment"))
 		return set(c, aws_env("AWS_ACCESS_KEY_ID"), aws_env("AWS_SECRET_ACCESS_KEY"),
 			   aws_env("AWS_SESSION_TOKEN"), ENV_NAMES, "environment", e);
-	if (s->profile.access_key[0] || s->profile.secret_key[0]) {
-		char src[160];
-		snprintf(src, sizeof src, "profile %.128s", s->profile.name);
-		return set(c, s->profile.access_key, s->profile.secret_key,
-			   s->profile.token[0] ? s->profile.token : NULL, PROFILE_NAMES, src, e);
+	if (!strcmp(source, "Ec2InstanceMetadata"))
+		return from_imds(c, e);
+	if (!strcmp(source, "EcsContainer")) {
+		if (!aws_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") && !aws_env("AWS_CONTAINER_CREDENTIALS_FULL_URI"))
+			return err_set(e, ERR_KEYSTORE, "credential_source EcsContainer: neither "
+				       "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI nor AWS_CONTAINER_CREDENTIALS_FULL_URI is set");
+		return from_container(c, e);
 	}
-	if (s->profile.credential_process[0])
-		return from_process(s, c, e);
+	return err_set(e, ERR_KEYSTORE, "credential_source %.64s is not one of Environment, "
+		       "Ec2InstanceMetadata, EcsContainer", source);
+}
+
+static int resolve(const struct aws_settings *s, struct aws_creds *c, struct err *e)
+{
+	/* a profile the signer configuration names wins over the environment's
+	 * keys, as the AWS CLI's --profile does */
+	if (!s->explicit_profile && (aws_env("AWS_ACCESS_KEY_ID") || aws_env("AWS_SECRET_ACCESS_KEY")))
+		return set(c, aws_env("AWS_ACCESS_KEY_ID"), aws_env("AWS_SECRET_ACCESS_KEY"),
+			   aws_env("AWS_SESSION_TOKEN"), ENV_NAMES, "environment", e);
+	int found, rc = aws_creds_from_profile(s, &s->profile, c, &found, e);
+	if (found)
+		return rc;
 	if (aws_env("AWS_WEB_IDENTITY_TOKEN_FILE"))
 		return aws_creds_from_web_identity(s, c, e);
 	if (aws_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") || aws_env("AWS_CONTAINER_CREDENTIALS_FULL_URI"))
@@ -271,6 +312,16 @@ int aws_creds_resolve(const struct aws_settings *s, struct aws_creds *c, struct 
 			return 0;
 	return err_set(e, ERR_KEYSTORE,
 		       "no AWS credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile in "
-		       "~/.aws/credentials or ~/.aws/config (static keys or credential_process), or run "
-		       "where container or instance credentials are available");
+		       "~/.aws/credentials or ~/.aws/config (static keys, credential_process, role_arn or "
+		       "IAM Identity Center), or run where container or instance credentials are available");
+}
+
+int aws_creds_resolve(const struct aws_settings *s, struct aws_creds *c, struct err *e)
+{
+	memset(c, 0, sizeof *c);
+	time_t now = time(NULL);
+	int rc = resolve(s, c, e);
+	if (!rc)
+		c->obtained = now;
+	return rc;
 }
