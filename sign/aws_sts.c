@@ -14,6 +14,7 @@
 #include "common/buf.h"
 #include "common/fileio.h"
 #include "http.h"
+#include "ratelimit.h"
 #include "sigv4.h"
 
 /* The form body: the token file is read up to 64 KiB, and escaping may
@@ -166,28 +167,35 @@ static int sts_headers(const char *url, const char *region, const struct buf *fo
 	return rc;
 }
 
-int aws_sts_call(const struct aws_settings *s, const struct buf *form, const struct aws_creds *with,
-		 const char *what, struct aws_creds *c, struct err *e)
+/* Whether an STS answer is worth another attempt: throttling, a server
+ * fault (botocore's standard retry mode); never a refusal. */
+static int sts_retryable(long status, const char *detail)
 {
-	char url[512], region[64], detail[420];
-	aws_sts_endpoint(s, url, sizeof url, region, sizeof region);
-	if (!aws_loopback_or_https(url))
-		return err_set(e, ERR_USAGE, "STS endpoint %.200s must be https (requests carry credentials)", url);
+	return status >= 500 || status == 429 || strstr(detail, ": Throttling") ||
+	       strstr(detail, ": RequestLimitExceeded") || strstr(detail, ": IDPCommunicationError");
+}
+
+/* One attempt; *again: a failure worth another attempt. */
+static int sts_attempt(const struct aws_settings *s, const char *url, const char *region,
+		       const struct buf *form, const struct aws_creds *with, const char *what,
+		       struct aws_creds *c, int *again, struct err *e)
+{
+	char detail[420] = "";
 	struct curl_slist *hdr = NULL;
-	int rc = buf_ok(form) ? sts_headers(url, region, form, with, &hdr, e)
-			      : err_set(e, ERR_KEYSTORE, "%s: the request does not fit in %u KiB", what,
-					STS_FORM_MAX >> 10);
+	int rc = sts_headers(url, region, form, with, &hdr, e);
 	CURL *h = rc ? NULL : http_handle_new();
 	struct http_request rq = { .method = "POST", .url = url, .headers = hdr, .body = buf_cstr(form),
 				   .body_len = buf_len(form), .timeout_ms = 10000,
 				   .ca_bundle = s->ca_bundle[0] ? s->ca_bundle : NULL };
 	struct http_response rs;
+	*again = 0;
 	if (!rc && !h)
 		rc = err_set(e, ERR_INTERNAL, "out of memory");
 	if (!rc && !(rc = http_do(h, &rq, &rs, e))) {
 		if (rs.status != 200) {
 			sts_error(buf_cstr(&rs.body), buf_len(&rs.body), detail, sizeof detail);
 			rc = err_set(e, ERR_KEYSTORE, "%s: HTTP %ld%s", what, rs.status, detail);
+			*again = sts_retryable(rs.status, detail);
 		} else if (!buf_ok(&rs.body)) {
 			rc = err_set(e, ERR_KEYSTORE, "%s: answer too large", what);
 		} else if ((rc = aws_sts_parse_answer(buf_cstr(&rs.body), buf_len(&rs.body), c, e))) {
@@ -195,11 +203,33 @@ int aws_sts_call(const struct aws_settings *s, const struct buf *form, const str
 		}
 		http_response_free(&rs);
 	} else if (h && rc) {
+		*again = !http_permanent(rs.curl);
+		http_response_free(&rs);
 		err_prefix(e, "%s", what);
 	}
 	curl_slist_free_all(hdr);
 	if (h)
 		curl_easy_cleanup(h);
+	return rc;
+}
+
+#define STS_ATTEMPTS 3
+
+int aws_sts_call(const struct aws_settings *s, const struct buf *form, const struct aws_creds *with,
+		 const char *what, struct aws_creds *c, struct err *e)
+{
+	char url[512], region[64];
+	aws_sts_endpoint(s, url, sizeof url, region, sizeof region);
+	if (!aws_loopback_or_https(url))
+		return err_set(e, ERR_USAGE, "STS endpoint %.200s must be https (requests carry credentials)", url);
+	if (!buf_ok(form))
+		return err_set(e, ERR_KEYSTORE, "%s: the request does not fit in %u KiB", what, STS_FORM_MAX >> 10);
+	int rc = 0, again = 1;
+	for (int i = 0; again && i < STS_ATTEMPTS; i++) {
+		if (i)
+			sleep_seconds(0.2 * (double)(1 << i));
+		rc = sts_attempt(s, url, region, form, with, what, c, &again, e);
+	}
 	return rc;
 }
 

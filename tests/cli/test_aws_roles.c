@@ -2,6 +2,7 @@
  * SSO portal / KMS fake (tests/tools/sts_server.py), whose KMS accepts only
  * the credentials its STS or portal issued. */
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +105,26 @@ Test(aws_roles, role_from_a_source_profile_signs_with_the_assumed_credentials, .
 	run_free(&r);
 }
 
+Test(aws_roles, sts_throttling_is_retried, .init = start, .fini = stop)
+{
+	aws_files(KEYS, "[profile signer]\nrole_arn = " ACCT "role/signer\nsource_profile = base\nexternal_id = ext-42\n");
+	cr_assert_eq(kms_control(&srv, "{\"sts_throttle_first\": 2}"), 0);
+	struct run r = run_cmd("%s AWS_PROFILE=signer kms-sign-digest -q m.yaml -o s.yaml", env);
+	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
+	cr_expect_eq(kms_stat(&srv, "assume_role"), 1);
+	cr_expect_eq(kms_stat(&srv, "sign"), 1);
+	run_free(&r);
+}
+
+Test(aws_roles, sts_throttling_past_three_attempts_is_reported, .init = start, .fini = stop)
+{
+	aws_files(KEYS, "[profile signer]\nrole_arn = " ACCT "role/signer\nsource_profile = base\nexternal_id = ext-42\n");
+	cr_assert_eq(kms_control(&srv, "{\"sts_throttle_first\": 3}"), 0);
+	struct run r = run_cmd("%s AWS_PROFILE=signer kms-sign-digest m.yaml -o s.yaml", env);
+	expect_refused(&r, "STS AssumeRole of " ACCT "role/signer (profile signer): HTTP 400: Throttling: Rate exceeded");
+	run_free(&r);
+}
+
 Test(aws_roles, the_default_session_name_is_kms_sign_digest_and_the_time, .init = start, .fini = stop)
 {
 	aws_files(KEYS, "[profile signer]\nrole_arn = " ACCT "role/signer\nsource_profile = base\nexternal_id = ext-42\n");
@@ -134,6 +155,46 @@ Test(aws_roles, a_profile_loop_is_refused_naming_the_profiles, .init = start, .f
 	struct run r = run_cmd("%s AWS_PROFILE=signer kms-sign-digest m.yaml -o s.yaml", env);
 	expect_refused(&r, "AWS profiles form a loop through source_profile: signer -> a -> b -> signer");
 	cr_expect_eq(kms_stat(&srv, "assume_role"), 0);
+	run_free(&r);
+}
+
+struct bad_profile {
+	char config[300];
+	char msg[200];
+};
+
+static struct bad_profile bad_profiles[] = {
+	{ "[profile signer]\nrole_arn = " ACCT "role/signer\nsource_profile = base\nduration_seconds = 600\n",
+	  "profile \"signer\": duration_seconds 600 is not a number of seconds from 900 to 43200" },
+	{ "[profile signer]\nrole_arn = " ACCT "role/signer\nsource_profile = base\ncredential_source = Environment\n",
+	  "profile \"signer\" has both source_profile and credential_source; keep one" },
+	{ "[profile signer]\nrole_arn = " ACCT "role/signer\n",
+	  "profile \"signer\" has role_arn but neither source_profile nor credential_source" },
+	{ "[profile signer]\nrole_arn = " ACCT "role/signer\ncredential_source = Ec2\n",
+	  "credential_source Ec2 is not one of Environment, Ec2InstanceMetadata, EcsContainer" },
+	{ "[profile signer]\nrole_arn = " ACCT "role/signer\nsource_profile = nosuch\n",
+	  "source_profile \"nosuch\" of profile \"signer\" is in neither " },
+	{ "[profile signer]\nrole_arn = " ACCT "role/signer\nsource_profile = empty\n[profile empty]\nregion = us-east-1\n",
+	  "source_profile \"empty\" of profile \"signer\" has no credentials" },
+	{ "[profile signer]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = SignerAccess\n",
+	  "profile \"signer\" names sso_session corp, but there is no [sso-session corp] section with an sso_start_url" },
+	{ "[profile signer]\nsso_account_id = 111122223333\nsso_role_name = SignerAccess\n",
+	  "profile \"signer\" is configured for IAM Identity Center but is missing sso_start_url, sso_region" },
+};
+
+ParameterizedTestParameters(aws_roles, each_bad_role_or_sso_profile_is_refused_before_any_call)
+{
+	return cr_make_param_array(struct bad_profile, bad_profiles, sizeof bad_profiles / sizeof bad_profiles[0]);
+}
+
+ParameterizedTest(struct bad_profile *b, aws_roles, each_bad_role_or_sso_profile_is_refused_before_any_call,
+		  .init = start, .fini = stop)
+{
+	aws_files(KEYS, b->config);
+	struct run r = run_cmd("%s AWS_PROFILE=signer kms-sign-digest m.yaml -o s.yaml", env);
+	expect_refused(&r, b->msg);
+	expect_stats_has("\"calls\": []");
+	cr_expect_eq(kms_stat(&srv, "sso"), 0);
 	run_free(&r);
 }
 

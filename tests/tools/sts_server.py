@@ -20,7 +20,8 @@ One HTTPS port (kms_server.py's QuietServer and serve_tls) answers:
 --mfa-code: the one code the MFA device shows; --lifetime N: issued
 credentials expire N seconds after issue whatever was asked (to test
 refresh); --sso-role ACCOUNT/ROLE_NAME (repeatable).
-GET /_stats adds assume_role, sso, expired_token and "calls" (each AssumeRole's
+POST /_control {"sts_throttle_first": N} answers the next N AssumeRole calls
+Throttling. GET /_stats adds assume_role, sso, expired_token and "calls" (each AssumeRole's
 fields, the TokenCode replaced by whether it matched) and sign_by_role.
 Prints "READY <port>".
 """
@@ -163,6 +164,10 @@ class Handler(kms_server.Handler):
         form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
         if form.get("Action") != "AssumeRole":
             return super().sts(body)
+        f = self.server.state.faults
+        if int(f.get("sts_throttle_first", 0) or 0) > 0:
+            f["sts_throttle_first"] = int(f["sts_throttle_first"]) - 1
+            return self.sts_error(400, "Throttling", "Rate exceeded")
         caller = self.sts_caller(body)
         if caller is not None:
             self.assume_role(caller, form)
