@@ -1,6 +1,7 @@
 /* The credential providers, tried in order. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -316,7 +317,39 @@ static int resolve(const struct aws_settings *s, struct aws_creds *c, struct err
 		       "IAM Identity Center), or run where container or instance credentials are available");
 }
 
-int aws_creds_resolve(const struct aws_settings *s, struct aws_creds *c, struct err *e)
+/* Role and IAM Identity Center credentials, one copy per profile for the
+ * process: every key that uses the profile shares one STS session (and one
+ * MFA prompt). Guarded by cache_mu, held while they are fetched. */
+#define CACHE_MAX 8
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct cached {
+	char key[sizeof ((struct aws_settings *)0)->files + 128];
+	struct aws_creds creds;
+} cache[CACHE_MAX];
+
+static int cacheable(const struct aws_settings *s)
+{
+	int env = !s->explicit_profile && (aws_env("AWS_ACCESS_KEY_ID") || aws_env("AWS_SECRET_ACCESS_KEY"));
+	return !env && (s->profile.role_arn[0] || aws_profile_is_sso(&s->profile));
+}
+
+static struct cached *cache_slot(const struct aws_settings *s)
+{
+	char key[sizeof cache[0].key];
+	snprintf(key, sizeof key, "%s\n%s\n%s", s->profile.name, s->files[0], s->files[1]);
+	struct cached *free_slot = NULL;
+	for (int i = 0; i < CACHE_MAX; i++) {
+		if (!strcmp(cache[i].key, key))
+			return &cache[i];
+		if (!free_slot && !cache[i].key[0])
+			free_slot = &cache[i];
+	}
+	if (free_slot)
+		snprintf(free_slot->key, sizeof free_slot->key, "%s", key);
+	return free_slot; /* NULL: more profiles than slots, fetched each time */
+}
+
+static int resolve_stamped(const struct aws_settings *s, struct aws_creds *c, struct err *e)
 {
 	memset(c, 0, sizeof *c);
 	time_t now = time(NULL);
@@ -324,4 +357,31 @@ int aws_creds_resolve(const struct aws_settings *s, struct aws_creds *c, struct 
 	if (!rc)
 		c->obtained = now;
 	return rc;
+}
+
+int aws_creds_resolve(const struct aws_settings *s, struct aws_creds *c, struct err *e)
+{
+	if (!cacheable(s))
+		return resolve_stamped(s, c, e);
+	pthread_mutex_lock(&cache_mu);
+	struct cached *slot = cache_slot(s);
+	int rc = 0;
+	if (!slot || !slot->creds.access_key[0] || aws_creds_refresh_due(&slot->creds)) {
+		rc = resolve_stamped(s, c, e);
+		if (slot && !rc)
+			slot->creds = *c;
+	} else {
+		*c = slot->creds;
+	}
+	pthread_mutex_unlock(&cache_mu);
+	return rc;
+}
+
+void aws_creds_forget(const struct aws_creds *refused)
+{
+	pthread_mutex_lock(&cache_mu);
+	for (int i = 0; i < CACHE_MAX; i++)
+		if (cache[i].creds.access_key[0] && !strcmp(cache[i].creds.access_key, refused->access_key))
+			aws_creds_wipe(&cache[i].creds);
+	pthread_mutex_unlock(&cache_mu);
 }

@@ -67,8 +67,11 @@ int aws_profile_parse(const char *text, const char *name, struct aws_profile *p,
 /* Profile `name` (and its sso-session) from the files s->files name. */
 int aws_profile_load(const struct aws_settings *s, const char *name, struct aws_profile *p,
 		     struct err *e);
-/* Resolve credentials through the chain. */
+/* Resolve credentials through the chain. Those of a role or IAM Identity
+ * Center profile are shared by the process until they are due for refresh. */
 int aws_creds_resolve(const struct aws_settings *s, struct aws_creds *c, struct err *e);
+/* Drop the shared copy of credentials a service refused as expired. */
+void aws_creds_forget(const struct aws_creds *refused);
 /* Web identity (AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN) through STS. */
 int aws_creds_from_web_identity(const struct aws_settings *s, struct aws_creds *c, struct err *e);
 /* Credentials from an AssumeRoleWithWebIdentity XML answer. */

@@ -287,6 +287,40 @@ Test(aws_roles, an_mfa_code_that_is_not_six_digits_is_refused_before_sts, .init 
 	run_free(&r);
 }
 
+static void start_two_keys(void)
+{
+	char more[512];
+	snprintf(more, sizeof more, "--key k2=%s", fixture("fixtures/keys/k2.pem"));
+	start_with(more);
+}
+
+Test(aws_roles, two_keys_through_one_mfa_role_share_one_session_and_one_prompt, .init = start_two_keys,
+     .fini = stop)
+{
+	aws_files(KEYS, MFA_CONF);
+	const char *rel = "format: stm32-release/1\nrelease: test\nkeysets:\n  oem: [keys/k0.pub.pem, keys/k1.pub.pem, "
+			  "keys/k2.pub.pem, keys/k3.pub.pem, keys/k4.pub.pem, keys/k5.pub.pem, keys/k6.pub.pem, "
+			  "keys/k7.pub.pem]\nimages:\n"
+			  "  - {id: a, input: p.bin, soc: stm32mp25, keyset: oem, key_index: 1, key_uri: 'awskms:///alias/k1'}\n"
+			  "  - {id: b, input: p.bin, soc: stm32mp25, keyset: oem, key_index: 2, key_uri: 'awskms:///alias/k2'}\n";
+	write_file(pjoin(dir, "release.yaml"), rel, strlen(rel));
+	struct run p = run_cmd("cd %s && mkdir -p keys && cp %s/fixtures/keys/k?.pub.pem keys/ && "
+			       "head -c 3000 /dev/urandom > p.bin && stm32-prep -q --release release.yaml --out-dir out",
+			       dir, getenv("STM32_TESTS"));
+	cr_assert_eq(p.code, 0, "%s", p.err);
+	run_free(&p);
+	char cmd[4096];
+	snprintf(cmd, sizeof cmd, "%s AWS_PROFILE=signer kms-sign-digest -q out/manifest.yaml -o out/sigs.yaml 2>err", env);
+	struct run r = pty_run(cmd, MFA_PROMPT, "246810");
+	cr_expect_eq(r.code, 0, "%s", r.out);
+	char *second = strstr(r.out, MFA_PROMPT);
+	cr_expect(second && !strstr(second + 1, MFA_PROMPT), "asked twice: %s", r.out);
+	cr_expect_eq(kms_stat(&srv, "assume_role"), 1);
+	cr_expect_eq(kms_stat(&srv, "sign"), 2);
+	expect_assembles(dir);
+	run_free(&r);
+}
+
 Test(aws_roles, mfa_without_a_terminal_is_refused_before_any_sign, .init = start, .fini = stop)
 {
 	aws_files(KEYS, MFA_CONF);

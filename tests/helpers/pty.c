@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <pty.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,8 +32,10 @@ struct run pty_run(const char *cmd, const char *prompt, const char *answer)
 		return r;
 	for (;;) {
 		struct pollfd p = { .fd = master, .events = POLLIN };
-		if (poll(&p, 1, 30000) <= 0)
-			break; /* 30 s without a byte: give up */
+		if (poll(&p, 1, 30000) <= 0) {
+			kill(pid, SIGKILL); /* 30 s without a byte: a second prompt nobody answers */
+			break;
+		}
 		char chunk[512];
 		ssize_t n = read(master, chunk, sizeof chunk);
 		if (n < 0 && errno == EINTR)

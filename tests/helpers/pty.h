@@ -7,7 +7,9 @@
 
 /* Run cmd (sh -c, the tools first on PATH) on a new pty; once the terminal
  * shows `prompt`, type `answer` and Enter. r->out is everything the terminal
- * showed (stdout and stderr too unless cmd redirects them); r->err is "". */
+ * showed (stdout and stderr too unless cmd redirects them); r->err is "".
+ * A terminal silent for 30 s (say, a second prompt) ends the command (SIGKILL,
+ * code 137). */
 struct run pty_run(const char *cmd, const char *prompt, const char *answer);
 
 #endif
