@@ -33,7 +33,7 @@ struct run pty_run(const char *cmd, const char *prompt, const char *answer)
 	for (;;) {
 		struct pollfd p = { .fd = master, .events = POLLIN };
 		if (poll(&p, 1, 30000) <= 0) {
-			kill(pid, SIGKILL); /* 30 s without a byte: a second prompt nobody answers */
+			kill(-pid, SIGKILL); /* the session forkpty made; 30 s without a byte: a second prompt nobody answers */
 			break;
 		}
 		char chunk[512];
