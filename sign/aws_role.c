@@ -74,7 +74,7 @@ static int mfa_code(const struct aws_profile *p, char *code, size_t n, struct er
 			close(fd);
 		return err_set(e, ERR_KEYSTORE, "profile \"%s\" needs an MFA code (mfa_serial %s) and there is "
 			       "no terminal to read it from; run kms-sign-digest from a terminal, or give it "
-			       "temporary credentials in the environment; nothing was signed", p->name, p->mfa_serial);
+			       "temporary credentials in the environment", p->name, p->mfa_serial);
 	}
 	char prompt[512];
 	snprintf(prompt, sizeof prompt, "MFA code for %s (AWS profile %s): ", p->mfa_serial, p->name);
@@ -82,8 +82,8 @@ static int mfa_code(const struct aws_profile *p, char *code, size_t n, struct er
 	fclose(f);
 	if (rc || !six_digits(code)) {
 		OPENSSL_cleanse(code, n);
-		return err_set(e, ERR_KEYSTORE, "profile \"%s\": the MFA code for %s must be 6 digits; "
-			       "nothing was signed", p->name, p->mfa_serial);
+		return err_set(e, ERR_KEYSTORE, "profile \"%s\": the MFA code for %s must be 6 digits",
+			       p->name, p->mfa_serial);
 	}
 	return 0;
 }
