@@ -9,15 +9,20 @@
 #include "common/uri.h"
 #include "explain.h"
 #include "image/dump.h"
+#include "inspect_fip.h"
 #include "inspect_json.h"
 #include "otp.h"
 
 static const char usage_text[] =
-	"Usage: stm32-inspect [--otp HEX|FILE] [--oem-secret SRC] [--explain] [--json] IMAGE...\n"
+	"Usage: stm32-inspect [--otp HEX|FILE] [--oem-secret SRC] [--explain] [--json] IMAGE|FIP...\n"
 	"\n"
 	"Dumps every header field, the extension chain, the key table, the table hash\n"
 	"and its OTP words, the signature, the checksum and any trailing bytes, then\n"
 	"verifies the image as the boot ROM does and names the first failing check.\n"
+	"\n"
+	"A TF-A FIP (told by its ToC name) is listed instead: each entry's name (as\n"
+	"fiptool names it, or blob and its UUID), offset, size and SHA-256, and for a\n"
+	"certificate its subject CN and signature algorithm.\n"
 	"\n"
 	"  --otp HEX|FILE   expected OTP value: 64 hex digits or a 32-byte file\n"
 	"                   (publicKeysHashHashes.bin); without it the table hash is shown\n"
@@ -68,8 +73,34 @@ static int exit_code(const struct rom_verdict *v, int has_auth)
 	return 0;
 }
 
+/* A FIP: the entries, then the chain verdict (fip_chain_verdict). */
+static int inspect_fip(const char *path, const struct inspect_opts *o, json_object *arr)
+{
+	struct err e = { 0 };
+	struct fip_view v;
+	if (fip_view_load(path, &v, &e)) {
+		fprintf(stderr, "stm32-inspect: %s\n", e.msg);
+		if (arr)
+			json_object_array_add(arr, inspect_json_error(path, &e));
+		return e.code;
+	}
+	struct fip_chain_opts co = { o->has_otp ? o->otp : NULL, o->explain };
+	json_object *obj = arr ? fip_view_json(&v) : NULL;
+	if (!arr)
+		fip_view_print(stdout, &v);
+	int rc = fip_chain_verdict(&v, &co, arr ? NULL : stdout, obj);
+	if (obj)
+		json_object_array_add(arr, obj);
+	if (!rc && (rc = fip_view_bad_cert(&v, &e)))
+		fprintf(stderr, "stm32-inspect: %s\n", e.msg);
+	fip_view_free(&v);
+	return rc;
+}
+
 static int inspect_one(const char *path, const struct inspect_opts *o, json_object *arr)
 {
+	if (fip_file_is_fip(path))
+		return inspect_fip(path, o, arr);
 	struct err e = { 0 };
 	struct image_file f;
 	struct image_sums sums;
