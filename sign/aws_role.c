@@ -10,13 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
 
 #include "aws_creds.h"
+#include "tty.h"
 #include "common/buf.h"
 
 #define CHAIN_MAX 16
@@ -37,25 +37,6 @@ static void chain_text(const struct chain *v, const char *last, char *out, size_
 		snprintf(out + used, n - used, "%s", last);
 }
 
-/* Echo goes off before the prompt shows: what is typed after it is never echoed. */
-static int read_line_quiet(int fd, FILE *f, const char *prompt, char *out, size_t n)
-{
-	struct termios old, quiet;
-	int echo_off = !tcgetattr(fd, &old);
-	quiet = old;
-	quiet.c_lflag &= ~(tcflag_t)ECHO;
-	if (echo_off)
-		tcsetattr(fd, TCSAFLUSH, &quiet);
-	fputs(prompt, f);
-	fflush(f);
-	int rc = fgets(out, (int)n, f) ? 0 : -1;
-	if (echo_off)
-		tcsetattr(fd, TCSAFLUSH, &old);
-	fprintf(f, "\n");
-	out[strcspn(out, "\r\n")] = '\0';
-	return rc;
-}
-
 static int six_digits(const char *s)
 {
 	size_t i = 0;
@@ -67,19 +48,13 @@ static int six_digits(const char *s)
 /* The MFA code, from /dev/tty; never echoed, never in a message. */
 static int mfa_code(const struct aws_profile *p, char *code, size_t n, struct err *e)
 {
-	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
-	FILE *f = fd >= 0 ? fdopen(fd, "r+") : NULL;
-	if (!f) {
-		if (fd >= 0)
-			close(fd);
+	char prompt[512];
+	snprintf(prompt, sizeof prompt, "MFA code for %s (AWS profile %s): ", p->mfa_serial, p->name);
+	int rc = tty_secret_read(prompt, code, n);
+	if (rc == -1)
 		return err_set(e, ERR_KEYSTORE, "profile \"%s\" needs an MFA code (mfa_serial %s) and there is "
 			       "no terminal to read it from; run kms-sign-digest from a terminal, or give it "
 			       "temporary credentials in the environment", p->name, p->mfa_serial);
-	}
-	char prompt[512];
-	snprintf(prompt, sizeof prompt, "MFA code for %s (AWS profile %s): ", p->mfa_serial, p->name);
-	int rc = read_line_quiet(fd, f, prompt, code, n);
-	fclose(f);
 	if (rc || !six_digits(code)) {
 		OPENSSL_cleanse(code, n);
 		return err_set(e, ERR_KEYSTORE, "profile \"%s\": the MFA code for %s must be 6 digits",
