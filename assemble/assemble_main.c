@@ -31,7 +31,8 @@ static const char usage_text[] =
 	"  --out-dir DIR       where the signed images go (NAME.prepared.stm32 -> NAME.stm32)\n"
 	"  --otp HEX|FILE      expected OTP value (64 hex digits or a 32-byte file such as\n"
 	"                      publicKeysHashHashes.bin); default: the manifest's table_hash\n"
-	"  --keep-going        write the images that verify even when others fail\n"
+	"  --keep-going        write the images that verify even when others fail (never\n"
+	"                      the certificates of a FIP that fails)\n"
 	"  --json              one JSON document on stdout, also with -q and on failure\n"
 	"  -q, --quiet         no table\n"
 	"  -h, --help          this help\n"
@@ -208,6 +209,25 @@ static size_t build_fips(struct asm_item *items, const struct manifest *m, const
 	return failed;
 }
 
+/* A FIP that fails takes its certificates with it: none is written or
+ * reported verified, even with --keep-going (they are only good as a chain). */
+static void drop_failed_fip_certs(struct asm_item *items, const struct manifest *m)
+{
+	for (size_t i = 0; i < m->nfips; i++) {
+		if (items[m->n + i].ok)
+			continue;
+		for (size_t j = 0; j < m->n; j++) {
+			struct asm_item *it = &items[j];
+			if (it->im->kind != MF_KIND_TBBR_CERT || strcmp(it->im->fip, m->fips[i].id) || !it->ok)
+				continue;
+			atomic_abort(&it->af);
+			it->ok = it->verified = 0;
+			err_set(&it->err, ERR_VERIFY, "certificate %s: not written: FIP %s failed", it->im->cert,
+				m->fips[i].id);
+		}
+	}
+}
+
 static int commit(struct asm_item *items, size_t n, size_t failed, const struct asm_opts *o)
 {
 	int worst = 0;
@@ -273,6 +293,8 @@ static int run(const struct asm_opts *o)
 	size_t failed = items ? build_all(items, m.n, o, mdir) : m.n;
 	if (items)
 		failed += build_fips(items, &m, o, mdir);
+	if (items)
+		drop_failed_fip_certs(items, &m);
 	int rc = items ? commit(items, total, failed, o) : ERR_INTERNAL;
 	if (!items)
 		jsonrun_error("out of memory");

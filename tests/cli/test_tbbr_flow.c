@@ -178,6 +178,25 @@ Test(tbbr_flow, a_changed_image_after_prep_is_refused_by_assemble, .init = start
 	run_free(&r);
 }
 
+Test(tbbr_flow, regression_keep_going_writes_no_certificate_of_a_fip_that_fails, .init = start, .fini = stop,
+     .timeout = 120)
+{
+	struct run r = flow(&mp25);
+	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
+	run_free(&r);
+	r = run_cmd("cd %s && printf x >> out-a/fip.bl33.bin && stm32-assemble --keep-going out-a/manifest.yaml "
+		    "out-a/sigs.yaml --out-dir kg", dir);
+	cr_expect_eq(r.code, 1, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.out, "fip.trusted_key          FAILED   certificate trusted_key: not written: FIP fip failed") &&
+		  !strstr(r.out, "fip.nt_fw_content         VERIFIED") && strstr(r.out, "fsbl-a                   VERIFIED"),
+		  "%s", r.out);
+	cr_expect(file_exists(pjoin(dir, "kg/fsbl-a.stm32")), "the FSBL verifies on its own: %s", r.out);
+	struct run ls = run_cmd("cd %s/kg && ls", dir);
+	cr_expect(!strstr(ls.out, ".crt") && !strstr(ls.out, "fip.bin") && !strstr(ls.out, "tmp"), "%s", ls.out);
+	run_free(&ls);
+	run_free(&r);
+}
+
 Test(tbbr_flow, an_mp13_fsbl_and_its_fip_with_file_keys_verify, .init = start, .fini = stop, .timeout = 120)
 {
 	char root[4200], other[4200];
