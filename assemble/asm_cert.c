@@ -132,7 +132,10 @@ static int root_source(struct asm_item *items, size_t n, const struct mf_fip *f,
 				       "another value than the OTP", im->cert, im->key_index);
 		return 0;
 	}
-	k->otp = o->has_otp ? o->otp : NULL; /* the root key alone: SHA-256(X || Y) (MP15) */
+	if (!o->has_otp)
+		return err_set(e, ERR_USAGE, "root key of FIP %s is not checked against anything: link its FSBL "
+			       "(fsbl:) or give --otp", f->id);
+	k->otp = o->otp; /* the root key alone: SHA-256(X || Y) (MP15) */
 	return 0;
 }
 

@@ -92,6 +92,25 @@ static void absent_images(const struct tbbr_check *k, char *out, size_t n)
 	}
 }
 
+/* What the root key was checked against, as said. */
+static const char *root_text(const struct tbbr_check *k)
+{
+	unsigned r = tbbr_root_checks(k);
+	if (r & TBBR_ROOT_BY_FSBL)
+		return r & TBBR_ROOT_BY_OTP ? "pk_hashes[pk_idx] of the FSBL header, its table hash = OTP"
+					    : "pk_hashes[pk_idx] of the FSBL header (its table hash not checked: no --otp)";
+	return r & TBBR_ROOT_BY_OTP ? "SHA-256(X || Y) = OTP (MP15 rule)"
+				    : "NOT CHECKED (no --otp, no --fsbl: any key would pass)";
+}
+
+static const char *root_json(const struct tbbr_check *k)
+{
+	unsigned r = tbbr_root_checks(k);
+	if (r & TBBR_ROOT_BY_FSBL)
+		return r & TBBR_ROOT_BY_OTP ? "fsbl_and_otp" : "fsbl";
+	return r & TBBR_ROOT_BY_OTP ? "otp" : "not_checked";
+}
+
 static void report(const struct tbbr_check *k, int rc, const struct err *e, const struct fip_chain_opts *o,
 		   FILE *text, json_object *obj)
 {
@@ -104,17 +123,19 @@ static void report(const struct tbbr_check *k, int rc, const struct err *e, cons
 		fprintf(text, "  Chain:             %s %s%s\n", chain, rc ? "REJECTED: " : "holds",
 			rc ? e->msg : "");
 		if (!rc)
-			fprintf(text, "  Root key:          %s\n", o->fsbl ? "pk_hashes[pk_idx] of the FSBL header, table = OTP"
-						: o->otp ? "SHA-256(X || Y) = OTP (MP15 rule)" : "not checked (no --otp, no --fsbl)");
+			fprintf(text, "  Root key:          %s\n", root_text(k));
 		if (rc && o->explain)
-			fprintf(text, "  Explain:           BL2 stops at the first certificate or hash above; "
-				      "the certificates before it verified\n");
+			fprintf(text, "  Explain:           BL2 stops at the first break: each certificate parsed, then the "
+				      "root key, then each certificate's signature and extensions in chain order; the "
+				      "checks before the one named above passed\n");
 	}
 	if (obj) {
 		json_object *c = json_object_new_object();
 		json_object_object_add(c, "checked", json_object_new_boolean(1));
 		json_object_object_add(c, "chain", json_object_new_string(chain));
 		json_object_object_add(c, "ok", json_object_new_boolean(!rc));
+		if (!rc)
+			json_object_object_add(c, "root_key", json_object_new_string(root_json(k)));
 		if (rc)
 			json_object_object_add(c, "error", json_object_new_string(e->msg));
 		if (absent[0])

@@ -231,6 +231,12 @@ static int check_root(const struct state *s, struct err *e)
 	return have ? check_root_source(s->c, &root, cert_name(s, first), e) : 0;
 }
 
+unsigned tbbr_root_checks(const struct tbbr_check *c)
+{
+	return (c->fsbl ? TBBR_ROOT_BY_FSBL : 0u) | (c->otp ? TBBR_ROOT_BY_OTP : 0u) |
+	       (c->root_key ? TBBR_ROOT_BY_RELEASE : 0u);
+}
+
 int tbbr_chain_check(const struct tbbr_check *c, struct err *e)
 {
 	struct state *s = calloc(1, sizeof *s);

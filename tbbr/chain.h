@@ -33,6 +33,13 @@ struct tbbr_check {
 	const struct pubkey *root_key;
 };
 
+/* What a chain that holds was checked against (tbbr_root_checks): the root
+ * key in the FSBL header's table, the OTP value (through that table, or the
+ * MP15 rule), the release's root key. 0: the root key was checked against
+ * nothing; the caller must say so (or refuse). */
+enum { TBBR_ROOT_BY_FSBL = 1, TBBR_ROOT_BY_OTP = 2, TBBR_ROOT_BY_RELEASE = 4 };
+unsigned tbbr_root_checks(const struct tbbr_check *c);
+
 /* 0 when the chain holds; ERR_VERIFY (a check) or ERR_INPUT (a certificate
  * BL2 cannot parse) with "certificate NAME: what" otherwise. */
 int tbbr_chain_check(const struct tbbr_check *c, struct err *e);

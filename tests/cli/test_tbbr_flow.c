@@ -89,7 +89,7 @@ Test(tbbr_flow, an_mp25_fsbl_and_its_fip_signed_through_kms_verify, .init = star
 		    "fiptool info signed-a/fip.bin && kms-sign-digest --review out-a/manifest.yaml", dir);
 	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
 	const char *want[] = { "trusted_key.crt", "stm32mp_cfg_cert.crt", "soc_fw_content.crt", "fip.bin",
-			       "Chain:             stm32mp2 holds", "Root key:          pk_hashes[pk_idx] of the FSBL header",
+			       "Chain:             stm32mp2 holds", "Root key:          pk_hashes[pk_idx] of the FSBL header, its table hash = OTP",
 			       "Trusted key certificate: offset=", "TF-A certificate trusted_key of FIP fip, root key (FSBL key table slot)" };
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
 		cr_expect(strstr(r.out, want[i]), "no '%s' in:\n%s", want[i], r.out);
@@ -108,24 +108,61 @@ Test(tbbr_flow, a_root_key_other_than_the_header_slot_is_refused_by_prep, .init 
 	run_free(&r);
 }
 
-/* A FIP signed apart from the FSBL (no fsbl: link), by a key not in slot 0. */
-Test(tbbr_flow, a_fip_whose_root_is_not_the_fsbl_slot_is_refused_by_inspect, .init = start, .fini = stop, .timeout = 120)
+Test(tbbr_flow, regression_a_fip_whose_root_key_is_checked_against_nothing_is_refused_by_assemble, .init = start,
+     .fini = stop, .timeout = 120)
 {
-	struct run r = flow(&mp25);
-	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
-	run_free(&r);
 	struct rel b = mp25;
 	b.name = "b";
 	b.link_fsbl = 0;
 	b.root_key = "keys/k2.pub.pem";
 	b.root_uri = "awskms:///alias/other-k";
-	r = flow(&b);
+	struct run r = flow(&b);
+	cr_expect_eq(r.code, 2, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.err, "root key of FIP fip is not checked against anything: link its FSBL (fsbl:) or give --otp"),
+		  "%s", r.err);
+	cr_expect(!strstr(r.out, "VERIFIED signed-b/fip.bin") && !file_exists(pjoin(dir, "signed-b/fip.bin")), "%s", r.out);
+	run_free(&r);
+}
+
+/* A FIP signed apart from the FSBL (prepared against a key table whose slot 0
+ * is another key): assemble checks it against that table, inspect against the
+ * release's FSBL refuses it; without --fsbl nor --otp the root is NOT CHECKED. */
+Test(tbbr_flow, a_fip_whose_root_is_not_the_fsbl_slot_is_refused_by_inspect, .init = start, .fini = stop, .timeout = 120)
+{
+	struct run r = flow(&mp25);
+	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
+	run_free(&r);
+	r = run_cmd("%s cd %s && T='--pubkey keys/k2.pub.pem' && for i in 1 3 4 5 6 7; do T=\"$T --pubkey keys/k$i.pub.pem\"; done && "
+		    "stm32-prep fip -q --soc stm32mp25 --nv-counter 7 $T --key-index 0 --key root=keys/k2.pub.pem,awskms:///alias/other-k "
+		    "$(for k in trusted-world non-trusted-world tos nt soc; do printf -- '--key %%s=keys/k1.pub.pem,awskms:///alias/tbbr-k ' $k; done) "
+		    "--image bl32=img/bl32.bin --image bl33=img/bl33.bin --image hw-config=img/hw.bin --image fw-config=img/fwcfg.bin "
+		    "--image bl31=img/bl31.bin --image soc-fw-config=img/socfwcfg.bin --image ddr-fw=img/ddr.bin --out-dir out-b && "
+		    "kms-sign-digest -q out-b/manifest.yaml -o out-b/sigs.yaml && "
+		    "stm32-assemble -q out-b/manifest.yaml out-b/sigs.yaml --out-dir signed-b", srv.env, dir);
 	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
 	run_free(&r);
 	r = run_cmd("cd %s && stm32-inspect --otp otp.bin --fsbl signed-a/fsbl-a.stm32 signed-b/fip.bin", dir);
 	cr_expect_eq(r.code, 1, "%s%s", r.out, r.err);
 	cr_expect(strstr(r.out, "REJECTED: certificate stm32mp_cfg_cert: the root key (") &&
 		  strstr(r.out, "is not pk_hashes[0] of the FSBL header"), "%s", r.out);
+	run_free(&r);
+	r = run_cmd("cd %s && stm32-inspect signed-b/fip.bin && stm32-inspect --json signed-b/fip.bin", dir);
+	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.out, "Root key:          NOT CHECKED") && strstr(r.out, "\"root_key\":\"not_checked\""), "%s", r.out);
+	run_free(&r);
+}
+
+Test(tbbr_flow, regression_inspect_with_an_fsbl_and_no_otp_says_the_table_hash_was_not_checked, .init = start,
+     .fini = stop, .timeout = 120)
+{
+	struct run r = flow(&mp25);
+	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
+	run_free(&r);
+	r = run_cmd("cd %s && stm32-inspect --fsbl signed-a/fsbl-a.stm32 signed-a/fip.bin && "
+		    "stm32-inspect --json --fsbl signed-a/fsbl-a.stm32 signed-a/fip.bin", dir);
+	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.out, "Root key:          pk_hashes[pk_idx] of the FSBL header (its table hash not checked: no --otp)") &&
+		  !strstr(r.out, "table hash = OTP") && strstr(r.out, "\"root_key\":\"fsbl\""), "%s", r.out);
 	run_free(&r);
 }
 
@@ -226,7 +263,9 @@ Test(tbbr_flow, an_mp13_fsbl_and_its_fip_with_file_keys_verify, .init = start, .
 Test(tbbr_flow, the_issue_command_line_prepares_signs_and_assembles_deterministically)
 {
 	const char *d = tmpdir_new();
-	struct run r = run_cmd("cd %s && V=%s/vectors/tbbr && " PREP_FIP "--out-dir prepared -m prepared/manifest.yaml && "
+	struct run r = run_cmd("cd %s && V=%s/vectors/tbbr && T='--pubkey '$V/keys/rot.pub.pem && "
+			       "for i in 1 2 3 4 5 6 7; do T=\"$T --pubkey %s/fixtures/keys/k$i.pub.pem\"; done && "
+			       "" PREP_FIP "$T --key-index 0 --out-dir prepared -m prepared/manifest.yaml && "
 			       "kms-sign-digest -q prepared/manifest.yaml -o prepared/signatures.yaml 2>/dev/null && "
 			       "stm32-assemble prepared/manifest.yaml prepared/signatures.yaml --out-dir out && "
 			       "" PREP_FIP "-q --out-dir again && cmp prepared/fip.trusted_key.tbs again/fip.trusted_key.tbs && "
@@ -234,7 +273,7 @@ Test(tbbr_flow, the_issue_command_line_prepares_signs_and_assembles_deterministi
 			       "openssl asn1parse -inform DER -in sde/fip.nt_fw_content.tbs | grep UTCTIME && "
 			       "fiptool info out/fip.bin | sed 's/:.*cmdline=/ /' > ours && "
 			       "fiptool info $V/mp25/fip.bin | sed 's/:.*cmdline=/ /' > theirs && cmp ours theirs && "
-			       "stm32-inspect out/fip.bin", d, getenv("STM32_TESTS"));
+			       "stm32-inspect out/fip.bin", d, getenv("STM32_TESTS"), getenv("STM32_TESTS"));
 	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
 	const char *want[] = { "out/trusted_key.crt", "out/stm32mp_cfg_cert.crt", "out/fip.bin", ":251201000000Z",
 			       ":451126000000Z", "Chain:             stm32mp2 holds" };
