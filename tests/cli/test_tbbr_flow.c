@@ -339,3 +339,12 @@ Test(tbbr_flow, a_fip_prepared_against_a_key_table_assembles_against_its_otp_val
 	run_free(&r);
 	tmpdir_rm(d);
 }
+
+Test(tbbr_flow, regression_assemble_help_mentions_certificates_and_fips)
+{
+	struct run r = run_cmd("stm32-assemble --help");
+	cr_expect_eq(r.code, 0, "%s", r.err);
+	cr_expect(strstr(r.out, "TF-A certificates") && strstr(r.out, "FIP.bin is written") &&
+		  strstr(r.out, "never\n                      the certificates of a FIP that fails"), "%s", r.out);
+	run_free(&r);
+}
