@@ -135,6 +135,9 @@ static int root_source(struct asm_item *items, size_t n, const struct mf_fip *f,
 	if (!o->has_otp)
 		return err_set(e, ERR_USAGE, "root key of FIP %s is not checked against anything: link its FSBL "
 			       "(fsbl:) or give --otp", f->id);
+	if (k->otp_rule != TBBR_OTP_KEY_HASH)
+		return err_set(e, ERR_USAGE, "root key of FIP %s: the OTP value of %s is %s: --otp cannot be checked "
+			       "without that FSBL; link its FSBL (fsbl:)", f->id, k->soc, tbbr_otp_rule_text(k->otp_rule));
 	k->otp = o->otp; /* the root key alone: SHA-256(X || Y) (MP15) */
 	return 0;
 }
@@ -188,8 +191,16 @@ int asm_fip(struct asm_item *items, size_t n, struct asm_item *fit, const struct
 	uint8_t *data[MF_FIP_MAX_IMAGES] = { 0 };
 	size_t len[MF_FIP_MAX_IMAGES] = { 0 };
 	memset(&k, 0, sizeof k);
-	if (!(k.chain = tbbr_chain_find(f->chain)))
-		return err_set(e, ERR_INPUT, "FIP %s: chain '%s' is not stm32mp1, stm32mp2 or tbbr", f->id, f->chain);
+	const struct tbbr_soc *soc = tbbr_soc_find(f->soc);
+	if (!soc)
+		return err_set(e, ERR_INPUT, "FIP %s: soc '%s' is not stm32mp13, stm32mp15, stm32mp21, stm32mp23 or "
+			       "stm32mp25", f->id, f->soc);
+	if (strcmp(soc->chain->name, f->chain))
+		return err_set(e, ERR_INPUT, "FIP %s: chain '%s' is not the chain of %s (%s)", f->id, f->chain,
+			       soc->name, soc->chain->name);
+	k.chain = soc->chain;
+	k.otp_rule = soc->otp;
+	k.soc = soc->name;
 	k.has_nv = 1;
 	k.nv[TBBR_NV_TRUSTED] = f->nv_trusted;
 	k.nv[TBBR_NV_NON_TRUSTED] = f->nv_non_trusted;

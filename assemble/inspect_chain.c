@@ -169,6 +169,15 @@ int fip_chain_verdict(const struct fip_view *v, const struct fip_chain_opts *o, 
 	}
 	fill(v, &k);
 	k.otp = o->otp;
+	const struct tbbr_soc *soc = o->soc ? tbbr_soc_find(o->soc) : NULL;
+	if (soc && soc->chain != k.chain) {
+		err_set(&e, ERR_VERIFY, "the FIP holds the %s chain, not %s's (%s)", k.chain->name, soc->name,
+			soc->chain->name);
+		report(&k, e.code, &e, o, text, obj);
+		return e.code;
+	}
+	k.otp_rule = soc ? soc->otp : TBBR_OTP_UNSET;
+	k.soc = soc ? soc->name : NULL;
 	int rc = o->fsbl ? load_fsbl(o->fsbl, o->otp, &fsbl, &e) : 0;
 	k.fsbl = o->fsbl ? &fsbl : NULL;
 	if (!rc)

@@ -57,6 +57,7 @@ struct fip_chain_opts {
 	const uint8_t *otp; /* 32 bytes, or NULL */
 	int explain;
 	const char *fsbl;   /* --fsbl: the signed FSBL whose key table holds the root key, or NULL */
+	const char *soc;    /* --soc: its OTP rule (else the chain's), or NULL */
 };
 int fip_chain_verdict(const struct fip_view *v, const struct fip_chain_opts *o, FILE *text,
 		      json_object *obj);

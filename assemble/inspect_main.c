@@ -12,10 +12,11 @@
 #include "inspect_fip.h"
 #include "inspect_json.h"
 #include "otp.h"
+#include "tbbr/cot.h"
 
 static const char usage_text[] =
-	"Usage: stm32-inspect [--otp HEX|FILE] [--oem-secret SRC] [--fsbl SIGNED.stm32] [--explain] [--json]\n"
-	"                     IMAGE|FIP...\n"
+	"Usage: stm32-inspect [--otp HEX|FILE] [--oem-secret SRC] [--fsbl SIGNED.stm32] [--soc SOC]\n"
+	"                     [--explain] [--json] IMAGE|FIP...\n"
 	"\n"
 	"Dumps every header field, the extension chain, the key table, the table hash\n"
 	"and its OTP words, the signature, the checksum and any trailing bytes, then\n"
@@ -34,7 +35,9 @@ static const char usage_text[] =
 	"                   is the OEM secret file or a pkcs11: URI of an AES-128 key;\n"
 	"                   without it the decryption check is skipped\n"
 	"  --fsbl FILE      (FIP) the signed FSBL of the same release: the root key must be\n"
-	"                   its pk_hashes[pk_idx], its table hash the --otp value\n"
+	"                   its pk_hashes[pk_idx], its table hash the --otp value\n"	"  --soc SOC        (FIP) the SoC, for its OTP rule: stm32mp15's OTP value is\n"
+	"                   SHA-256(X || Y) of the root key and is checked without --fsbl;\n"
+	"                   the others' is the FSBL key table hash and needs --fsbl\n"
 	"  --explain        for a signature that does not verify, try the known wrong\n"
 	"                   constructions and say which one it was made with\n"
 	"  --json           one JSON array on stdout: an object per IMAGE\n"
@@ -49,6 +52,7 @@ struct inspect_opts {
 	uint8_t otp[32];
 	const char *oem_secret; /* or NULL */
 	const char *fsbl;       /* or NULL */
+	const char *soc;        /* or NULL */
 };
 
 /* The payload of an encrypted image decrypted with the key of its own
@@ -90,7 +94,7 @@ static int inspect_fip(const char *path, const struct inspect_opts *o, json_obje
 			json_object_array_add(arr, inspect_json_error(path, &e));
 		return e.code;
 	}
-	struct fip_chain_opts co = { o->has_otp ? o->otp : NULL, o->explain, o->fsbl };
+	struct fip_chain_opts co = { o->has_otp ? o->otp : NULL, o->explain, o->fsbl, o->soc };
 	json_object *obj = arr ? fip_view_json(&v) : NULL;
 	if (!arr)
 		fip_view_print(stdout, &v);
@@ -163,7 +167,8 @@ int main(int argc, char **argv)
 		{ "otp", required_argument, NULL, 'o' }, { "explain", no_argument, NULL, 'x' },
 		{ "json", no_argument, NULL, 'j' },      { "help", no_argument, NULL, 'h' },
 		{ "oem-secret", required_argument, NULL, 's' }, { "fsbl", required_argument, NULL, 'f' },
-		{ "version", no_argument, NULL, 'V' },   { NULL, 0, NULL, 0 },
+		{ "soc", required_argument, NULL, 'S' }, { "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct inspect_opts o = { 0 };
 	struct err e = { 0 };
@@ -184,6 +189,12 @@ int main(int argc, char **argv)
 			o.oem_secret = optarg;
 			break;
 		case 'f': o.fsbl = optarg; break;
+		case 'S':
+			if (!tbbr_soc_find(optarg))
+				return fail_early(json, &(struct err){ ERR_USAGE, "--soc: not stm32mp13, stm32mp15, "
+					"stm32mp21, stm32mp23 or stm32mp25" });
+			o.soc = optarg;
+			break;
 		case 'x': o.explain = 1; break;
 		case 'j': o.json = 1; break;
 		case 'h': fputs(usage_text, stdout); return 0;

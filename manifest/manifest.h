@@ -75,6 +75,7 @@ struct mf_fip_image {
 
 struct mf_fip {
 	char id[MF_ID_MAX];
+	char soc[MF_NAME_MAX];         /* "stm32mp25": its chain and OTP rule (tbbr_soc_find) */
 	char chain[MF_NAME_MAX];       /* "stm32mp1", "stm32mp2", "tbbr" */
 	char fsbl[MF_ID_MAX];          /* "" or the FSBL image id */
 	uint32_t nv_trusted, nv_non_trusted;

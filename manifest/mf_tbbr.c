@@ -36,6 +36,7 @@ static void write_fip(struct yout *y, const struct mf_fip *f)
 {
 	yout_map(y);
 	yout_kv(y, "id", f->id);
+	yout_kv(y, "soc", f->soc);
 	yout_kv(y, "chain", f->chain);
 	if (f->fsbl[0])
 		yout_kv(y, "fsbl", f->fsbl);
@@ -129,10 +130,22 @@ static int read_fip_image(const struct ynode *map, struct mf_fip_image *fi, cons
 	return 0;
 }
 
+/* The SoC names the OTP rule (MP13 and MP15 share a chain, not the rule). */
+static int read_soc(const struct ynode *map, struct mf_fip *f, const char *ctx, struct err *e)
+{
+	if (!ymap_get(map, "soc"))
+		return err_set(e, ERR_INPUT, "%s: no soc: the chain alone does not say which OTP rule applies "
+			       "(MP13 and MP15 share one); prepare the FIP again with this stm32-prep", ctx);
+	int rc = yget_str(map, "soc", f->soc, sizeof f->soc, ctx, e);
+	if (!rc && !manifest_id_valid(f->soc))
+		rc = err_set(e, ERR_INPUT, "%s: soc must be 1-63 of A-Z a-z 0-9 . _ -", ctx);
+	return rc;
+}
+
 static int read_fip(const struct ynode *map, size_t i, const char *name, struct mf_fip *f,
 		    struct err *e)
 {
-	static const char *const fields[] = { "id", "chain", "fsbl", "nv_trusted", "nv_non_trusted",
+	static const char *const fields[] = { "id", "soc", "chain", "fsbl", "nv_trusted", "nv_non_trusted",
 					      "images", NULL };
 	char ctx[256];
 	snprintf(ctx, sizeof ctx, "%s: fips[%zu]", name, i);
@@ -140,7 +153,7 @@ static int read_fip(const struct ynode *map, size_t i, const char *name, struct 
 	uint64_t t, nt;
 	int rc;
 	if ((rc = ymap_only(map, fields, ctx, e)) || (rc = yget_str(map, "id", f->id, sizeof f->id, ctx, e)) ||
-	    (rc = yget_str(map, "chain", f->chain, sizeof f->chain, ctx, e)) ||
+	    (rc = read_soc(map, f, ctx, e)) || (rc = yget_str(map, "chain", f->chain, sizeof f->chain, ctx, e)) ||
 	    (rc = yget_str_opt(map, "fsbl", f->fsbl, sizeof f->fsbl, ctx, e)) ||
 	    (rc = yget_u64(map, "nv_trusted", UINT32_MAX, &t, ctx, e)) ||
 	    (rc = yget_u64(map, "nv_non_trusted", UINT32_MAX, &nt, ctx, e)))

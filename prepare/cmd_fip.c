@@ -44,8 +44,9 @@ static int fill_table(struct prep_opts *o, struct fip_spec *f, struct err *e)
 static int fill_spec(struct prep_opts *o, struct fip_spec *f, struct err *e)
 {
 	int rc;
-	if (!o->soc || !(f->chain = tbbr_chain_find(o->soc->name)))
+	if (!o->soc || !(f->soc = tbbr_soc_find(o->soc->name)))
 		return err_set(e, ERR_USAGE, "fip needs --soc stm32mp13, stm32mp15, stm32mp21, stm32mp23 or stm32mp25");
+	f->chain = f->soc->chain;
 	if (!o->out_dir)
 		return err_set(e, ERR_USAGE, "fip needs --out-dir DIR");
 	if (o->nargs || o->output || o->release)

@@ -276,6 +276,7 @@ int prep_fip(const struct fip_spec *f, const char *dir, struct stage *st, struct
 	memset(&v, 0, sizeof v);
 	memset(&mf, 0, sizeof mf);
 	snprintf(mf.id, sizeof mf.id, "%s", f->id);
+	snprintf(mf.soc, sizeof mf.soc, "%s", f->soc->name);
 	snprintf(mf.chain, sizeof mf.chain, "%s", f->chain->name);
 	snprintf(mf.fsbl, sizeof mf.fsbl, "%s", f->fsbl);
 	mf.nv_trusted = v.nv[TBBR_NV_TRUSTED] = f->nv[TBBR_NV_TRUSTED];

@@ -19,7 +19,8 @@ struct fip_key_spec {
 
 struct fip_spec {
 	char id[MF_ID_MAX];            /* "fip": outputs fip.bin, CERT.crt */
-	const struct tbbr_chain *chain;
+	const struct tbbr_soc *soc;
+	const struct tbbr_chain *chain;    /* soc->chain */
 	uint32_t nv[TBBR_NCOUNTERS];
 	struct fip_key_spec keys[TBBR_NKEYS];
 	char *images[TBBR_NIMAGES];    /* paths; NULL: absent */

@@ -97,7 +97,9 @@ static int read_fip(const struct ynode *map, size_t i, const char *path, const c
 	if ((rc = yget_str(map, "soc", soc, sizeof soc, ctx, e)) ||
 	    (rc = yget_str_opt(map, "fsbl", f->fsbl, sizeof f->fsbl, ctx, e)))
 		return rc;
-	if (!(f->chain = tbbr_chain_find(soc)))
+	if ((f->soc = tbbr_soc_find(soc)))
+		f->chain = f->soc->chain;
+	else
 		return err_set(e, ERR_INPUT, "%s: soc '%s' is not stm32mp13, stm32mp15, stm32mp21, stm32mp23 or stm32mp25",
 			       ctx, soc);
 	if ((rc = read_counters(map, f, ctx, e)) || (rc = read_keys(map, dir, f, ctx, e)) ||

@@ -177,13 +177,20 @@ static int check_exts(struct state *s, size_t i, struct err *e)
 	return 0;
 }
 
-static int check_otp_alone(const struct pubkey *root, const uint8_t *otp, struct err *e)
+/* Without the FSBL header: only a SoC whose OTP value is the root key's own
+ * hash (MP15) can be checked; the others hold the key table's hash. */
+static int check_otp_alone(const struct tbbr_check *c, const struct pubkey *root, const char *by, struct err *e)
 {
+	enum tbbr_otp_rule rule = c->otp_rule ? c->otp_rule : c->chain->otp;
+	const char *soc = c->soc ? c->soc : c->chain->name;
 	uint8_t h[32];
+	if (rule != TBBR_OTP_KEY_HASH)
+		return err_set(e, ERR_USAGE, "the OTP value cannot be checked for %s without the signed FSBL: it is %s; "
+			       "give the FSBL", soc, tbbr_otp_rule_text(rule));
 	sha256(root->xy, ecc_xy_len(root->algo), h);
-	if (memcmp(h, otp, 32))
-		return err_set(e, ERR_VERIFY, "certificate trusted_key: SHA-256(X || Y) of the root key is not the OTP "
-			       "value (the MP15 rule); for MP13 and MP2x give the signed FSBL, whose key table holds it");
+	if (memcmp(h, c->otp, 32))
+		return err_set(e, ERR_VERIFY, "certificate %s: SHA-256(X || Y) of the root key is not the OTP value "
+			       "(the rule of %s)", by, soc);
 	return 0;
 }
 
@@ -198,7 +205,7 @@ static int check_root_source(const struct tbbr_check *c, const struct pubkey *ro
 	if (c->root_key && !pubkey_equal(root, c->root_key))
 		return err_set(e, ERR_VERIFY, "certificate %s: the root key (%s) is not the release's root key", by, fp);
 	if (!c->fsbl)
-		return c->otp ? check_otp_alone(root, c->otp, e) : 0;
+		return c->otp ? check_otp_alone(c, root, by, e) : 0;
 	stm32_key_entry(root, entry);
 	if (!c->fsbl->has_auth || memcmp(entry, c->fsbl->table[c->fsbl->pk_idx], 32))
 		return err_set(e, ERR_VERIFY, "certificate %s: the root key (%s) is not pk_hashes[%u] of the FSBL header: "

@@ -26,11 +26,16 @@ struct tbbr_check {
 	uint32_t nv[TBBR_NCOUNTERS];
 	/* Where BL2 takes the root key from: the signed FSBL header (pk_hashes[pk_idx]
 	 * for a key table, the embedded key otherwise) whose table hash must be the
-	 * OTP value; without a header, an OTP value is SHA-256(X || Y) of the root
-	 * key (MP15). Any may be NULL; root_key: the key the release expects. */
+	 * OTP value; without a header, an OTP value is checked by otp_rule (only
+	 * MP15's SHA-256(X || Y) can be). Any may be NULL; root_key: the key the
+	 * release expects. */
 	const struct stm32_image *fsbl;
 	const uint8_t *otp;
 	const struct pubkey *root_key;
+	/* What the OTP value is (the SoC row's rule; TBBR_OTP_UNSET: the chain
+	 * row's). Without an FSBL only TBBR_OTP_KEY_HASH can be checked. */
+	enum tbbr_otp_rule otp_rule;
+	const char *soc;                      /* for messages, or NULL */
 };
 
 /* What a chain that holds was checked against (tbbr_root_checks): the root

@@ -75,15 +75,37 @@ static const struct tbbr_cert stm32mp2_cfg = {
 /* Certificates in cert_create's order of creation (and fiptool's table order
  * for the FIP; the cfg certificate, a blob, goes last there). */
 static const struct tbbr_chain chains[] = {
-	{ "stm32mp1", { "stm32mp13", "stm32mp15", "stm32mp1" },
-	  { &stm32mp1_cfg, &trusted_key, &tos_fw_key, &tos_fw_content, &nt_fw_key, &nt_fw_content }, 6 },
-	{ "stm32mp2", { "stm32mp25", "stm32mp23", "stm32mp21", "stm32mp2" },
-	  { &stm32mp2_cfg, &trusted_key, &soc_fw_key, &soc_fw_content, &tos_fw_key, &tos_fw_content,
-	    &nt_fw_key, &nt_fw_content }, 8 },
+	{
+		.name = "stm32mp1",
+		.otp = TBBR_OTP_BY_SOC,
+		.certs = { &stm32mp1_cfg, &trusted_key, &tos_fw_key, &tos_fw_content, &nt_fw_key, &nt_fw_content },
+		.ncerts = 6,
+	},
+	{
+		.name = "stm32mp2",
+		.otp = TBBR_OTP_TABLE_HASH,
+		.certs = { &stm32mp2_cfg, &trusted_key, &soc_fw_key, &soc_fw_content, &tos_fw_key, &tos_fw_content,
+			   &nt_fw_key, &nt_fw_content },
+		.ncerts = 8,
+	},
 	/* cert_create built without a platform (Debian's): no cfg certificate. */
-	{ "tbbr", { "tbbr" },
-	  { &trusted_key, &soc_fw_key, &soc_fw_content, &tos_fw_key, &tos_fw_content, &nt_fw_key,
-	    &nt_fw_content }, 7 },
+	{
+		.name = "tbbr",
+		.otp = TBBR_OTP_NONE,
+		.certs = { &trusted_key, &soc_fw_key, &soc_fw_content, &tos_fw_key, &tos_fw_content, &nt_fw_key,
+			   &nt_fw_content },
+		.ncerts = 7,
+	},
+};
+
+/* MP15's ROM checks the header's single key against SHA-256(X || Y); MP13
+ * and MP2x check the header's key table hash (the root key is one entry). */
+static const struct tbbr_soc socs[] = {
+	{ .name = "stm32mp13", .chain = &chains[0], .otp = TBBR_OTP_TABLE_HASH },
+	{ .name = "stm32mp15", .chain = &chains[0], .otp = TBBR_OTP_KEY_HASH },
+	{ .name = "stm32mp21", .chain = &chains[1], .otp = TBBR_OTP_TABLE_HASH },
+	{ .name = "stm32mp23", .chain = &chains[1], .otp = TBBR_OTP_TABLE_HASH },
+	{ .name = "stm32mp25", .chain = &chains[1], .otp = TBBR_OTP_TABLE_HASH },
 };
 
 const struct tbbr_chain *tbbr_chain_at(size_t i)
@@ -91,16 +113,32 @@ const struct tbbr_chain *tbbr_chain_at(size_t i)
 	return i < sizeof chains / sizeof chains[0] ? &chains[i] : NULL;
 }
 
-const struct tbbr_chain *tbbr_chain_find(const char *soc)
+const struct tbbr_soc *tbbr_soc_find(const char *soc)
 {
-	for (const struct tbbr_chain *c = chains; c < chains + sizeof chains / sizeof chains[0]; c++) {
-		if (!strcmp(c->name, soc))
-			return c;
-		for (size_t j = 0; j < 4 && c->socs[j]; j++)
-			if (!strcmp(c->socs[j], soc))
-				return c;
-	}
+	for (size_t i = 0; i < sizeof socs / sizeof socs[0]; i++)
+		if (!strcmp(socs[i].name, soc))
+			return &socs[i];
 	return NULL;
+}
+
+const struct tbbr_chain *tbbr_chain_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof chains / sizeof chains[0]; i++)
+		if (!strcmp(chains[i].name, name))
+			return &chains[i];
+	const struct tbbr_soc *s = tbbr_soc_find(name);
+	return s ? s->chain : NULL;
+}
+
+const char *tbbr_otp_rule_text(enum tbbr_otp_rule r)
+{
+	switch (r) {
+	case TBBR_OTP_KEY_HASH: return "SHA-256(X || Y) of the root key";
+	case TBBR_OTP_TABLE_HASH: return "the hash of the FSBL header's key table";
+	case TBBR_OTP_BY_SOC: return "per SoC (stm32mp15: SHA-256(X || Y) of the root key; stm32mp13: the hash of the "
+				     "FSBL header's key table)";
+	default: return "not known for this chain";
+	}
 }
 
 const struct tbbr_cert *tbbr_chain_cert(const struct tbbr_chain *c, const char *name)

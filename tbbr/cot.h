@@ -63,15 +63,38 @@ struct tbbr_cert {
 	struct tbbr_ext ext[TBBR_MAX_EXTS];
 };
 
+/* What the OTP value is, for the root key of the chain (BL2 takes the key
+ * from the ROM-verified FSBL header; the ROM checks that header against the
+ * OTP). */
+enum tbbr_otp_rule {
+	TBBR_OTP_UNSET,      /* (struct tbbr_check: the chain row's rule) */
+	TBBR_OTP_BY_SOC,     /* the chain serves SoCs with different rules: ask the SoC */
+	TBBR_OTP_KEY_HASH,   /* SHA-256(X || Y) of the single root key (MP15) */
+	TBBR_OTP_TABLE_HASH, /* the hash of the FSBL header's key table (MP13, MP2x):
+				needs that FSBL (or its table) */
+	TBBR_OTP_NONE,       /* no OTP rule known (TF-A's generic chain) */
+};
+
 struct tbbr_chain {
 	const char *name;                  /* "stm32mp1", "stm32mp2", "tbbr" (cert_create generic) */
-	const char *socs[4];               /* --soc values that select it */
+	enum tbbr_otp_rule otp;
 	const struct tbbr_cert *certs[TBBR_MAX_CERTS];
 	size_t ncerts;
 };
 
-/* The chain of a --soc value (or a chain name), or NULL. */
-const struct tbbr_chain *tbbr_chain_find(const char *soc);
+/* A SoC: its chain and its OTP rule (--soc values, a manifest FIP's soc). */
+struct tbbr_soc {
+	const char *name;                  /* "stm32mp25" */
+	const struct tbbr_chain *chain;
+	enum tbbr_otp_rule otp;
+};
+
+/* The SoC row of a --soc value, or NULL. */
+const struct tbbr_soc *tbbr_soc_find(const char *soc);
+/* The chain of a chain name (or of a --soc value), or NULL. */
+const struct tbbr_chain *tbbr_chain_find(const char *name);
+/* Say what the OTP value is under a rule ("SHA-256(X || Y) of the root key", ...). */
+const char *tbbr_otp_rule_text(enum tbbr_otp_rule r);
 /* Every chain, NULL-terminated by index (i past the last: NULL). */
 const struct tbbr_chain *tbbr_chain_at(size_t i);
 /* A certificate of the chain by name, or NULL. */

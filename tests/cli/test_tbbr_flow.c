@@ -124,6 +124,37 @@ Test(tbbr_flow, regression_a_fip_whose_root_key_is_checked_against_nothing_is_re
 	run_free(&r);
 }
 
+/* --otp without the FSBL was checked by the MP15 rule SHA-256(X || Y) on
+ * every SoC, refusing a correct MP25 OTP value: the rule is the SoC's. */
+Test(tbbr_flow, regression_an_otp_value_without_the_fsbl_is_checked_by_the_socs_rule, .init = start, .fini = stop,
+     .timeout = 120)
+{
+	struct run r = flow(&mp25);
+	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
+	run_free(&r);
+	struct rel b = mp25;
+	b.name = "b";
+	b.link_fsbl = 0;
+	b.root_key = "keys/k0.pub.pem";
+	b.root_uri = "awskms:///alias/fsbl-k0";
+	r = flow(&b);
+	cr_assert_eq(r.code, 2, "%s%s", r.out, r.err);
+	run_free(&r);
+	r = run_cmd("cd %s && grep -c 'soc: stm32mp25' out-b/manifest.yaml && stm32-assemble --otp otp.bin out-b/manifest.yaml "
+		    "out-b/sigs.yaml --out-dir signed-b", dir);
+	cr_expect_eq(r.code, 2, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.err, "root key of FIP fip: the OTP value of stm32mp25 is the hash of the FSBL header's key table: "
+			 "--otp cannot be checked without that FSBL; link its FSBL (fsbl:)"), "%s", r.err);
+	run_free(&r);
+	r = run_cmd("cd %s && stm32-inspect --otp otp.bin signed-a/fip.bin; echo rc=$? && "
+		    "stm32-inspect --soc stm32mp15 --otp otp.bin signed-a/fip.bin", dir);
+	cr_expect_eq(r.code, 1, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.out, "REJECTED: the OTP value cannot be checked for stm32mp2 without the signed FSBL: it is the "
+			 "hash of the FSBL header's key table; give the FSBL") && strstr(r.out, "rc=2"), "%s", r.out);
+	cr_expect(strstr(r.out, "REJECTED: the FIP holds the stm32mp2 chain, not stm32mp15's (stm32mp1)"), "%s", r.out);
+	run_free(&r);
+}
+
 /* A FIP signed apart from the FSBL (prepared against a key table whose slot 0
  * is another key): assemble checks it against that table, inspect against the
  * release's FSBL refuses it; without --fsbl nor --otp the root is NOT CHECKED. */

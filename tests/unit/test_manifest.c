@@ -213,8 +213,8 @@ Test(manifest, format_3_carries_tf_a_certificates_and_their_fip_and_reads_back)
 	manifest_init(&m);
 	struct err e = { 0 };
 	struct mf_image fsbl = sample("2.2", ECC_P256), root = cert_entry(1), tw = cert_entry(0);
-	struct mf_fip f = { .id = "fip", .chain = "stm32mp2", .fsbl = "fsbl-a", .nv_trusted = 7, .nv_non_trusted = 8,
-			    .nimages = 1 };
+	struct mf_fip f = { .id = "fip", .soc = "stm32mp25", .chain = "stm32mp2", .fsbl = "fsbl-a", .nv_trusted = 7,
+			    .nv_non_trusted = 8, .nimages = 1 };
 	snprintf(f.images[0].name, sizeof f.images[0].name, "bl33");
 	snprintf(f.images[0].file, sizeof f.images[0].file, "fip.bl33.bin");
 	memset(f.images[0].sha256, 0x33, 32);
@@ -236,9 +236,34 @@ Test(manifest, format_3_carries_tf_a_certificates_and_their_fip_and_reads_back)
 	cr_assert_eq(manifest_find(&back, "fsbl-a")->kind, MF_KIND_STM32);
 	const struct mf_fip *bf = manifest_find_fip(&back, "fip");
 	cr_assert(bf && bf->nv_trusted == 7 && bf->nv_non_trusted == 8 && bf->nimages == 1 && !strcmp(bf->fsbl, "fsbl-a"));
+	cr_assert(!strcmp(bf->soc, "stm32mp25"), "the SoC (its OTP rule) is kept: %s", bf->soc);
 	cr_assert(!strcmp(bf->images[0].file, "fip.bl33.bin") && bf->images[0].sha256[0] == 0x33);
 	manifest_free(&m);
 	manifest_free(&back);
+	tmpdir_rm(dir);
+}
+
+Test(manifest, regression_a_fip_entry_without_its_soc_is_refused)
+{
+	const char *dir = tmpdir_new();
+	struct manifest m, back;
+	manifest_init(&m);
+	struct err e = { 0 };
+	struct mf_image root = cert_entry(1);
+	struct mf_fip f = { .id = "fip", .soc = "stm32mp13", .chain = "stm32mp1", .nv_trusted = 1, .nv_non_trusted = 1 };
+	cr_assert_eq(manifest_add(&m, &root, &e) || manifest_add_fip(&m, &f, &e), 0, "%s", e.msg);
+	cr_assert_eq(manifest_write(&m, pjoin(dir, "m.yaml"), &e), 0, "%s", e.msg);
+	size_t len;
+	char *text = (char *)read_file(pjoin(dir, "m.yaml"), &len);
+	char *at = strstr(text, "soc: stm32mp13\n");
+	cr_assert(at, "%s", text);
+	memcpy(at, "#oc", 3);
+	write_file(pjoin(dir, "m.yaml"), text, strlen(text));
+	free(text);
+	cr_expect_eq(manifest_read(pjoin(dir, "m.yaml"), &back, &e), ERR_INPUT);
+	cr_expect(strstr(e.msg, "fips[0]: no soc: the chain alone does not say which OTP rule applies (MP13 and MP15 "
+			 "share one); prepare the FIP again with this stm32-prep"), "%s", e.msg);
+	manifest_free(&m);
 	tmpdir_rm(dir);
 }
 

@@ -144,13 +144,38 @@ ParameterizedTest(struct chain_case *c, tbbr_chain, holds_or_names_what_breaks_i
 		free(bufs[i]);
 }
 
-Test(tbbr_chain, an_otp_value_alone_is_the_mp15_rule_sha256_of_x_and_y)
+/* The OTP rule is the SoC row's: MP15's OTP value is SHA-256(X || Y) of the
+ * root key; MP13 and MP2x hold the FSBL key table's hash, which cannot be
+ * checked without that FSBL (the MP15 rule used to be applied to them). */
+struct otp_case {
+	char soc[12];     /* a SoC row, or a chain name (its row's rule) */
+	int flip;         /* a wrong OTP value */
+	int code;
+	char want[160];
+};
+
+ParameterizedTestParameters(tbbr_chain, regression_an_otp_value_without_an_fsbl_is_checked_by_the_socs_rule)
+{
+	static struct otp_case cases[] = {
+		{ "stm32mp15", 0, 0, "" },
+		{ "stm32mp15", 1, ERR_VERIFY, "SHA-256(X || Y) of the root key is not the OTP value (the rule of stm32mp15)" },
+		{ "stm32mp13", 0, ERR_USAGE, "the OTP value cannot be checked for stm32mp13 without the signed FSBL: it is "
+					    "the hash of the FSBL header's key table; give the FSBL" },
+		{ "stm32mp1", 0, ERR_USAGE, "cannot be checked for stm32mp1 without the signed FSBL: it is per SoC" },
+	};
+	return cr_make_param_array(struct otp_case, cases, sizeof cases / sizeof cases[0]);
+}
+
+ParameterizedTest(struct otp_case *c, tbbr_chain, regression_an_otp_value_without_an_fsbl_is_checked_by_the_socs_rule)
 {
 	struct tbbr_check k;
 	struct tbbr_values v;
 	uint8_t *bufs[TBBR_MAX_CERTS] = { 0 }, otp[32];
 	memset(&k, 0, sizeof k);
-	k.chain = tbbr_chain_find("stm32mp15");
+	const struct tbbr_soc *soc = tbbr_soc_find(c->soc);
+	k.chain = tbbr_chain_find(c->soc);
+	k.otp_rule = soc ? soc->otp : TBBR_OTP_UNSET;
+	k.soc = soc ? soc->name : NULL;
 	tbbr_vec_values(fixture("vectors/tbbr"), 3, &v);
 	memcpy(k.hash, v.hash, sizeof k.hash);
 	k.have_image = v.have_image;
@@ -159,12 +184,11 @@ Test(tbbr_chain, an_otp_value_alone_is_the_mp15_rule_sha256_of_x_and_y)
 		k.der[i] = bufs[i];
 	}
 	sha256(v.key[TBBR_KEY_ROOT].xy, 64, otp);
+	otp[0] ^= (uint8_t)c->flip;
 	k.otp = otp;
 	struct err e = { 0 };
-	cr_expect_eq(tbbr_chain_check(&k, &e), 0, "%s", e.msg);
-	otp[0] ^= 1;
-	cr_expect_eq(tbbr_chain_check(&k, &e), ERR_VERIFY);
-	cr_expect(strstr(e.msg, "SHA-256(X || Y) of the root key is not the OTP value"), "%s", e.msg);
+	cr_expect_eq(tbbr_chain_check(&k, &e), c->code, "%s: %s", c->soc, e.msg);
+	cr_expect(strstr(e.msg, c->want), "%s: %s", c->soc, e.msg);
 	for (size_t i = 0; i < TBBR_MAX_CERTS; i++)
 		free(bufs[i]);
 }
