@@ -16,7 +16,7 @@ static struct kms_srv srv;
 static void start(void)
 {
 	dir = tmpdir_new();
-	kms_start_fixture_keys(&srv, dir, "fsbl-k0=k0 tbbr-k=k1 other-k=k2");
+	kms_start_fixture_keys(&srv, dir, "fsbl-k0=k0 tbbr-k=k1 other-k=k2 r3=k3 r4=k4 r5=k5 r6=k6 r7=k7");
 }
 
 static void stop(void)
@@ -31,6 +31,7 @@ struct rel {
 	const char *root_key;    /* "keys: root" (a pubkey file) or NULL: the FSBL's slot 0 */
 	const char *root_uri;    /* with root_key */
 	int link_fsbl, nv;
+	int distinct;            /* each other role its own key (k3.. as r3..), not other_uri's k1 */
 };
 
 /* Keys, random images (once per directory) and the release file. */
@@ -56,7 +57,10 @@ static void write_release(const struct rel *r)
 		fprintf(f, "      root: {pubkey: %s, uri: '%s'}\n", r->root_key, r->root_uri);
 	const char *roles[] = { "trusted-world", "non-trusted-world", "tos", "nt", mp2 ? "soc" : NULL };
 	for (int i = 0; i < 5 && roles[i]; i++)
-		fprintf(f, "      %s: {pubkey: keys/k1.pub.pem, uri: '%s'}\n", roles[i], r->other_uri);
+		if (r->distinct)
+			fprintf(f, "      %s: {pubkey: keys/k%d.pub.pem, uri: 'awskms:///alias/r%d'}\n", roles[i], i + 3, i + 3);
+		else
+			fprintf(f, "      %s: {pubkey: keys/k1.pub.pem, uri: '%s'}\n", roles[i], r->other_uri);
 	fprintf(f, "    images: {bl32: img/bl32.bin, bl33: img/bl33.bin, hw-config: img/hw.bin, fw-config: img/fwcfg.bin%s}\n",
 		mp2 ? ", bl31: img/bl31.bin, soc-fw-config: img/socfwcfg.bin, ddr-fw: img/ddr.bin" : "");
 	fclose(f);
@@ -75,7 +79,7 @@ static struct run flow(const struct rel *r)
 }
 
 static const struct rel mp25 = { "a", "stm32mp25", "awskms:///alias/fsbl-k0", "awskms:///alias/tbbr-k", NULL, NULL,
-				  1, 7 };
+				  1, 7, 0 };
 
 Test(tbbr_flow, an_mp25_fsbl_and_its_fip_signed_through_kms_verify, .init = start, .fini = stop, .timeout = 120)
 {
@@ -232,6 +236,38 @@ Test(tbbr_flow, each_break_of_the_chain_is_refused_by_name, .init = start, .fini
 	}
 }
 
+/* With one key per role a swapped certificate fails on its signature, not
+ * only on a missing extension (one key for every role hid that). */
+Test(tbbr_flow, a_swapped_certificate_fails_on_its_signature_with_one_key_per_role, .init = start, .fini = stop,
+     .timeout = 120)
+{
+	struct rel d = mp25;
+	d.name = "d";
+	d.distinct = 1;
+	struct run r = flow(&d);
+	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
+	run_free(&r);
+	r = run_cmd("cd %s && fiptool update --tos-fw-cert signed-d/nt_fw_content.crt --out x.fip signed-d/fip.bin && "
+		    "stm32-inspect --otp otp.bin --fsbl signed-d/fsbl-a.stm32 x.fip", dir);
+	cr_expect_eq(r.code, 1, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.out, "REJECTED: certificate tos_fw_content: the signature does not verify with the tos key of "
+			 "tos_fw_key (1.3.6.1.4.1.4128.2100.901)"), "%s", r.out);
+	run_free(&r);
+}
+
+Test(tbbr_flow, a_fip_whose_fsbl_fails_is_refused_by_name, .init = start, .fini = stop, .timeout = 120)
+{
+	struct run r = flow(&mp25);
+	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
+	run_free(&r);
+	r = run_cmd("cd %s && printf x >> out-a/fsbl-a.prepared.stm32 && stm32-assemble --keep-going out-a/manifest.yaml "
+		    "out-a/sigs.yaml --out-dir bad", dir);
+	cr_expect_eq(r.code, 1, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.err, "FIP fip: fsbl fsbl-a failed: its key table cannot vouch for the root key"), "%s", r.err);
+	cr_expect(!file_exists(pjoin(dir, "bad/fip.bin")) && !file_exists(pjoin(dir, "bad/trusted_key.crt")), "%s", r.out);
+	run_free(&r);
+}
+
 Test(tbbr_flow, a_changed_image_after_prep_is_refused_by_assemble, .init = start, .fini = stop, .timeout = 120)
 {
 	struct run r = flow(&mp25);
@@ -270,7 +306,7 @@ Test(tbbr_flow, an_mp13_fsbl_and_its_fip_with_file_keys_verify, .init = start, .
 	char root[4200], other[4200];
 	snprintf(root, sizeof root, "file:%s/fixtures/keys/k0.pem", getenv("STM32_TESTS"));
 	snprintf(other, sizeof other, "file:%s/fixtures/keys/k1.pem", getenv("STM32_TESTS"));
-	struct rel r13 = { "m", "stm32mp13", root, other, NULL, NULL, 1, 3 };
+	struct rel r13 = { "m", "stm32mp13", root, other, NULL, NULL, 1, 3, 0 };
 	struct run r = flow(&r13);
 	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
 	run_free(&r);

@@ -7,11 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "tbbr/cert.h"
+#include "tbbr/certparse.h"
 #include "tbbr/chain.h"
 #include "tests/helpers/tbbr_vec.h"
 #include "tests/helpers/testutil.h"
 
-enum tamper { T_NONE, T_OTHER_SLOT, T_BL33, T_SWAP, T_OTP, T_NV_RELEASE, T_NV_MIXED, T_VERSION, T_TRAILING,
+enum tamper { T_NONE, T_BL33, T_SWAP, T_OTP, T_NV_RELEASE, T_NV_MIXED, T_VERSION, T_TRAILING,
 	      T_ALG2, T_MISSING, T_NO_BL33 };
 
 struct chain_case {
@@ -189,6 +194,161 @@ ParameterizedTest(struct otp_case *c, tbbr_chain, regression_an_otp_value_withou
 	struct err e = { 0 };
 	cr_expect_eq(tbbr_chain_check(&k, &e), c->code, "%s: %s", c->soc, e.msg);
 	cr_expect(strstr(e.msg, c->want), "%s: %s", c->soc, e.msg);
+	for (size_t i = 0; i < TBBR_MAX_CERTS; i++)
+		free(bufs[i]);
+}
+
+/* Each refusal BL2's parser or the chain check makes, named: one field of a
+ * genuine MP25 chain changed (and the certificate signed again when the
+ * check comes after its signature). */
+enum mutation { M_EXT_NOT_LAST, M_NOT_ECDSA_SHA256, M_NV_NOT_INTEGER, M_NOT_DIGESTINFO, M_NOT_RELEASE_ROOT,
+		M_ROOT_DIFFERS };
+
+struct refusal {
+	enum mutation m;
+	int code;
+	char want[160];
+};
+
+ParameterizedTestParameters(tbbr_chain, refuses_by_name)
+{
+	static struct refusal cases[] = {
+		{ M_EXT_NOT_LAST, ERR_INPUT,
+		  "certificate stm32mp_cfg_cert: the extensions are missing or not the last field of the TBS" },
+		{ M_NOT_ECDSA_SHA256, ERR_VERIFY, "certificate stm32mp_cfg_cert: signature algorithm is not ecdsa-with-SHA256" },
+		{ M_NV_NOT_INTEGER, ERR_INPUT,
+		  "certificate stm32mp_cfg_cert: trusted NV counter (1.3.6.1.4.1.4128.2100.1) is not an INTEGER" },
+		{ M_NOT_DIGESTINFO, ERR_INPUT,
+		  "certificate stm32mp_cfg_cert: hw-config hash (1.3.6.1.4.1.4128.2100.203) is not a SHA-256 DigestInfo" },
+		{ M_NOT_RELEASE_ROOT, ERR_VERIFY, ") is not the release's root key" },
+		{ M_ROOT_DIFFERS, ERR_VERIFY, "certificate trusted_key: its root key is not stm32mp_cfg_cert's" },
+	};
+	return cr_make_param_array(struct refusal, cases, sizeof cases / sizeof cases[0]);
+}
+
+/* Certificate i becomes tbs signed with the vectors' key NAME. */
+static void resign(struct tbbr_check *k, uint8_t **bufs, size_t i, const uint8_t *tbs, size_t tbs_len, const char *name)
+{
+	char rel[64];
+	snprintf(rel, sizeof rel, "vectors/tbbr/keys/%s.pem", name);
+	FILE *f = fopen(fixture(rel), "r");
+	cr_assert(f, "%s", rel);
+	EVP_PKEY *pk = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+	fclose(f);
+	cr_assert(pk);
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	uint8_t sig[160], *out;
+	size_t slen = sizeof sig, len;
+	cr_assert(md && EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, pk) == 1 &&
+		  EVP_DigestSign(md, sig, &slen, tbs, tbs_len) == 1);
+	EVP_MD_CTX_free(md);
+	EVP_PKEY_free(pk);
+	struct err e = { 0 };
+	cr_assert_eq(tbbr_cert_wrap(tbs, tbs_len, sig, slen, &out, &len, &e), 0, "%s", e.msg);
+	free(bufs[i]);
+	bufs[i] = out;
+	k->der[i] = out;
+	k->len[i] = len;
+}
+
+static void parse(const struct tbbr_check *k, size_t i, struct tbbr_x509 *x)
+{
+	struct err e = { 0 };
+	cr_assert_eq(tbbr_x509_parse(k->der[i], k->len[i], x, &e), 0, "%s", e.msg);
+}
+
+/* Certificate i's TBS with byte off (from the TBS start) xor-ed, signed again by name. */
+static void flip_and_resign(struct tbbr_check *k, uint8_t **bufs, size_t i, size_t off, uint8_t with, const char *name)
+{
+	struct tbbr_x509 x;
+	parse(k, i, &x);
+	uint8_t *tbs = malloc(x.tbs_len);
+	cr_assert(tbs && off < x.tbs_len);
+	memcpy(tbs, x.tbs, x.tbs_len);
+	tbs[off] ^= with;
+	resign(k, bufs, i, tbs, x.tbs_len, name);
+	free(tbs);
+}
+
+static void ext_not_last(struct tbbr_check *k, uint8_t **bufs)
+{
+	struct tbbr_x509 x;
+	parse(k, 0, &x);
+	cr_assert(x.tbs[1] == 0x82);
+	uint8_t *tbs = malloc(x.tbs_len + 2), *out;
+	size_t len, body = (size_t)(x.tbs[2] << 8 | x.tbs[3]) + 2;
+	memcpy(tbs, x.tbs, x.tbs_len);
+	tbs[2] = (uint8_t)(body >> 8), tbs[3] = (uint8_t)body;
+	tbs[x.tbs_len] = 0x05, tbs[x.tbs_len + 1] = 0x00; /* a NULL after the extensions */
+	struct err e = { 0 };
+	cr_assert_eq(tbbr_cert_wrap(tbs, x.tbs_len + 2, x.sig, x.sig_len, &out, &len, &e), 0, "%s", e.msg);
+	free(tbs);
+	free(bufs[0]);
+	bufs[0] = out, k->der[0] = out, k->len[0] = len;
+}
+
+static void mutate(enum mutation m, struct tbbr_check *k, uint8_t **bufs, struct pubkey *other)
+{
+	struct tbbr_x509 x, y;
+	const struct tbbr_x509_ext *v;
+	size_t tk = idx(k->chain, "trusted_key"), tos = idx(k->chain, "tos_fw_key");
+	cr_assert_eq(idx(k->chain, "stm32mp_cfg_cert"), 0);
+	parse(k, 0, &x);
+	struct err e = { 0 };
+	switch (m) {
+	case M_EXT_NOT_LAST: ext_not_last(k, bufs); break;
+	case M_NOT_ECDSA_SHA256: /* ecdsa-with-SHA224 in both algorithm fields */
+		bufs[0][(size_t)(x.alg - bufs[0]) + 11] ^= 3;
+		bufs[0][(size_t)(x.tbs - bufs[0]) + x.tbs_len + 11] ^= 3;
+		break;
+	case M_NV_NOT_INTEGER: /* INTEGER 7 becomes OCTET STRING 07 */
+		v = tbbr_x509_ext_find(&x, "1.3.6.1.4.1.4128.2100.1");
+		cr_assert(v && v->val[0] == 0x02);
+		flip_and_resign(k, bufs, 0, (size_t)(v->val - x.tbs), 0x02 ^ 0x04, "rot");
+		break;
+	case M_NOT_DIGESTINFO: /* sha256 (2.16.840.1.101.3.4.2.1) becomes sha384 (.2.2) */
+		v = tbbr_x509_ext_find(&x, "1.3.6.1.4.1.4128.2100.203");
+		cr_assert(v && v->val[13] == 0x02 && v->val[14] == 0x01);
+		flip_and_resign(k, bufs, 0, (size_t)(v->val - x.tbs) + 14, 0x01 ^ 0x02, "rot");
+		break;
+	case M_NOT_RELEASE_ROOT:
+		cr_assert_eq(pubkey_load_file(fixture("vectors/tbbr/keys/tw.pub.pem"), other, &e), 0, "%s", e.msg);
+		k->root_key = other;
+		break;
+	case M_ROOT_DIFFERS: /* trusted_key's subject key becomes the trusted-world key */
+		parse(k, tk, &x);
+		parse(k, tos, &y);
+		cr_assert_eq(x.spki_len, y.spki_len);
+		memcpy(bufs[tk] + (x.spki - bufs[tk]), y.spki, y.spki_len);
+		break;
+	}
+}
+
+ParameterizedTest(struct refusal *c, tbbr_chain, refuses_by_name)
+{
+	struct tbbr_check k;
+	struct tbbr_values v;
+	struct stm32_image fsbl;
+	struct pubkey other;
+	uint8_t *bufs[TBBR_MAX_CERTS] = { 0 }, otp[32];
+	memset(&k, 0, sizeof k);
+	k.chain = tbbr_chain_find("stm32mp25");
+	tbbr_vec_values(fixture("vectors/tbbr"), 0, &v);
+	memcpy(k.hash, v.hash, sizeof k.hash);
+	k.have_image = v.have_image;
+	for (size_t i = 0; i < k.chain->ncerts; i++) {
+		bufs[i] = cert_file("mp25", k.chain->certs[i]->name, &k.len[i]);
+		k.der[i] = bufs[i];
+	}
+	load_fsbl("v22_p256", &fsbl);
+	stm32_table_hash(&fsbl, otp);
+	k.fsbl = &fsbl;
+	k.otp = otp;
+	struct err e = { 0 };
+	cr_assert_eq(tbbr_chain_check(&k, &e), 0, "the genuine chain holds: %s", e.msg);
+	mutate(c->m, &k, bufs, &other);
+	cr_expect_eq(tbbr_chain_check(&k, &e), c->code, "mutation %d: %s", c->m, e.msg);
+	cr_expect(strstr(e.msg, c->want), "mutation %d: %s", c->m, e.msg);
 	for (size_t i = 0; i < TBBR_MAX_CERTS; i++)
 		free(bufs[i]);
 }
