@@ -12,7 +12,6 @@
 #include "tbbr/fip.h"
 
 #define TBS_MAX 0x8000u
-#define FIP_IMAGE_MAX (256u << 20)
 
 int asm_cert_output(const char *dir, const struct mf_image *im, char *out, size_t n)
 {
@@ -66,14 +65,38 @@ static struct asm_item *find_item(struct asm_item *items, size_t n, const char *
 	return NULL;
 }
 
+/* Every certificate entry of the FIP is a row of its chain, under its own id. */
+static int check_cert_entries(const struct asm_item *items, size_t n, const struct mf_fip *f,
+			      const struct tbbr_chain *ch, struct err *e)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct mf_image *im = items[i].im;
+		char id[2 * MF_ID_MAX];
+		if (im->kind != MF_KIND_TBBR_CERT || strcmp(im->fip, f->id))
+			continue;
+		if (!tbbr_chain_cert(ch, im->cert))
+			return err_set(e, ERR_INPUT, "image %s: certificate %s is not one of chain %s", im->id, im->cert,
+				       ch->name);
+		snprintf(id, sizeof id, "%s.%s", f->id, im->cert);
+		if (strcmp(id, im->id))
+			return err_set(e, ERR_INPUT, "image %s: certificate %s of FIP %s must have id %s", im->id, im->cert,
+				       f->id, id);
+	}
+	return 0;
+}
+
 static int add_certs(struct asm_item *items, size_t n, const struct mf_fip *f, struct tbbr_check *k,
 		     struct err *e)
 {
+	int rc = check_cert_entries(items, n, f, k->chain, e);
+	if (rc)
+		return rc;
 	for (size_t i = 0; i < k->chain->ncerts; i++) {
 		char id[2 * MF_ID_MAX];
 		snprintf(id, sizeof id, "%s.%s", f->id, k->chain->certs[i]->name);
 		struct asm_item *it = find_item(items, n, id);
-		if (!it || it->im->kind != MF_KIND_TBBR_CERT)
+		if (!it || it->im->kind != MF_KIND_TBBR_CERT || strcmp(it->im->fip, f->id) ||
+		    strcmp(it->im->cert, k->chain->certs[i]->name))
 			return err_set(e, ERR_INPUT, "certificate %s: not in the manifest", k->chain->certs[i]->name);
 		if (!it->ok)
 			return err_set(e, ERR_VERIFY, "certificate %s failed: the FIP is not built", it->im->cert);
@@ -96,7 +119,7 @@ static int read_images(const struct mf_fip *f, const char *mdir, uint8_t **data,
 		if (img < 0)
 			return err_set(e, ERR_INPUT, "image %s: not an image TF-A's certificates hash", fi->name);
 		if ((rc = path_join_inside(mdir, fi->file, path, sizeof path, e)) ||
-		    (rc = file_read_all(path, FIP_IMAGE_MAX, &data[i], &len[i], e)))
+		    (rc = file_read_all(path, FIP_MAX_BYTES, &data[i], &len[i], e)))
 			return err_prefix(e, "image %s", fi->name);
 		sha256(data[i], len[i], k->hash[img]);
 		if (memcmp(k->hash[img], fi->sha256, 32))
@@ -142,11 +165,6 @@ static int root_source(struct asm_item *items, size_t n, const struct mf_fip *f,
 	return 0;
 }
 
-static int cert_uuid(const struct tbbr_cert *ce, uint8_t uuid[FIP_UUID_LEN])
-{
-	return ce->fip_name ? fip_name_uuid(ce->fip_name, uuid) : fip_uuid_parse(ce->fip_uuid, uuid);
-}
-
 /* The FIP as fiptool lays it out: the certificates and the images (not the
  * DDR firmware: tbbr_img_packed), in fiptool's order (the cfg certificate
  * after its table). */
@@ -157,7 +175,7 @@ static int pack(const struct tbbr_check *k, const struct mf_fip *f, uint8_t **da
 	size_t n = 0;
 	memset(v, 0, sizeof v);
 	for (size_t i = 0; i < k->chain->ncerts; i++, n++) {
-		if (cert_uuid(k->chain->certs[i], v[n].uuid))
+		if (fip_cert_uuid(k->chain->certs[i], v[n].uuid))
 			return err_set(e, ERR_INTERNAL, "no FIP UUID for %s", k->chain->certs[i]->name);
 		v[n].data = k->der[i];
 		v[n].len = k->len[i];
@@ -176,7 +194,7 @@ static int pack(const struct tbbr_check *k, const struct mf_fip *f, uint8_t **da
 	}
 	fip_sort_as_fiptool(v, n);
 	struct buf out;
-	buf_init(&out, (size_t)FIP_IMAGE_MAX * 2);
+	buf_init(&out, (size_t)FIP_MAX_BYTES);
 	int rc = fip_build(v, n, &out, e);
 	if (!rc)
 		rc = write_temp(fit, (const uint8_t *)buf_cstr(&out), buf_len(&out), e);

@@ -9,11 +9,6 @@
 #include "inspect_fip.h"
 #include "tbbr/chain.h"
 
-static int cert_uuid(const struct tbbr_cert *ce, uint8_t uuid[FIP_UUID_LEN])
-{
-	return ce->fip_name ? fip_name_uuid(ce->fip_name, uuid) : fip_uuid_parse(ce->fip_uuid, uuid);
-}
-
 static const struct fip_entry *find_uuid(const struct fip_view *v, const uint8_t uuid[FIP_UUID_LEN], size_t *at)
 {
 	for (size_t i = 0; i < v->n; i++)
@@ -33,7 +28,7 @@ static const struct tbbr_chain *pick_chain(const struct fip_view *v, size_t *pre
 		size_t n = 0;
 		uint8_t u[FIP_UUID_LEN];
 		for (size_t i = 0; i < c->ncerts; i++)
-			n += !cert_uuid(c->certs[i], u) && find_uuid(v, u, &at);
+			n += !fip_cert_uuid(c->certs[i], u) && find_uuid(v, u, &at);
 		int full = n == c->ncerts;
 		if (n && (full > best_full || (full == best_full && n > best_n)))
 			best = c, best_n = n, best_full = full;
@@ -47,7 +42,7 @@ static void fill(const struct fip_view *v, struct tbbr_check *k)
 	size_t at;
 	uint8_t u[FIP_UUID_LEN];
 	for (size_t i = 0; i < k->chain->ncerts; i++)
-		if (!cert_uuid(k->chain->certs[i], u) && find_uuid(v, u, &at)) {
+		if (!fip_cert_uuid(k->chain->certs[i], u) && find_uuid(v, u, &at)) {
 			k->der[i] = v->e[at].data;
 			k->len[i] = v->e[at].len;
 		}

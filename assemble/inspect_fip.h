@@ -12,7 +12,7 @@
 #include "tbbr/fip.h"
 
 #define FIP_VIEW_MAX 64          /* entries */
-#define FIP_FILE_MAX (64u << 20) /* bytes */
+#define FIP_FILE_MAX FIP_MAX_BYTES /* bytes */
 
 struct fip_cert_info {
 	int is_cert;        /* a -cert entry, or a blob that is one whole DER certificate */

@@ -22,6 +22,17 @@ static inline void le32_put(uint8_t *p, size_t off, uint32_t v)
 	p[3] = (uint8_t)(v >> 24);
 }
 
+static inline uint64_t le64_get(const uint8_t *p, size_t off)
+{
+	return (uint64_t)le32_get(p, off) | (uint64_t)le32_get(p, off + 4) << 32;
+}
+
+static inline void le64_put(uint8_t *p, size_t off, uint64_t v)
+{
+	le32_put(p, off, (uint32_t)v);
+	le32_put(p, off + 4, (uint32_t)(v >> 32));
+}
+
 static inline uint32_t be32_get(const uint8_t *p, size_t off)
 {
 	p += off;

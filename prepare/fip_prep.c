@@ -1,4 +1,5 @@
 #include "fip_prep.h"
+#include "tbbr/fip.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -13,7 +14,6 @@
 #include "image/image.h"
 #include "tbbr/cert.h"
 
-#define FIP_IMAGE_MAX (256u << 20)
 
 void stage_init(struct stage *s)
 {
@@ -201,7 +201,7 @@ static int stage_images(const struct fip_spec *f, const char *dir, struct stage 
 		size_t len;
 		char path[4096];
 		struct mf_fip_image *fi = &mf->images[mf->nimages++];
-		int rc = file_read_all(f->images[i], FIP_IMAGE_MAX, &buf, &len, e);
+		int rc = file_read_all(f->images[i], FIP_MAX_BYTES, &buf, &len, e);
 		if (rc)
 			return err_prefix(e, "--image %s", tbbr_img_name((enum tbbr_img)i));
 		sha256(buf, len, v->hash[i]);

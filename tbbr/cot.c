@@ -22,54 +22,81 @@
 #define OID_NT_FW_CONFIG_HASH "1.3.6.1.4.1.4128.2100.1202"
 #define OID_STM32MP_DDR_FW_HASH "1.3.6.1.4.1.4128.2300.1"
 
-#define NV_T { OID_TFW_NVCTR, TBBR_EXT_NVCTR, TBBR_NV_TRUSTED, 0 }
-#define NV_NT { OID_NTFW_NVCTR, TBBR_EXT_NVCTR, TBBR_NV_NON_TRUSTED, 0 }
-#define PK(oid, k) { oid, TBBR_EXT_PK, k, 0 }
-#define HASH(oid, i) { oid, TBBR_EXT_HASH, i, 0 }
-#define HASH_OPT(oid, i) { oid, TBBR_EXT_HASH, i, 1 }
+#define NV_T { .oid = OID_TFW_NVCTR, .kind = TBBR_EXT_NVCTR, .arg = TBBR_NV_TRUSTED }
+#define NV_NT { .oid = OID_NTFW_NVCTR, .kind = TBBR_EXT_NVCTR, .arg = TBBR_NV_NON_TRUSTED }
+#define PK(o, k) { .oid = o, .kind = TBBR_EXT_PK, .arg = k }
+#define HASH(o, i) { .oid = o, .kind = TBBR_EXT_HASH, .arg = i }
+#define HASH_OPT(o, i) { .oid = o, .kind = TBBR_EXT_HASH, .arg = i, .optional = 1 }
 
 #define CFG_UUID "501d8dd2-8bce-49a5-84eb-559a9f2eaeaf"
 
 static const struct tbbr_cert trusted_key = {
-	"trusted_key", "Trusted Key Certificate", TBBR_KEY_ROOT, "trusted-key-cert", NULL,
-	{ NV_T, PK(OID_TW_PK, TBBR_KEY_TW), PK(OID_NTW_PK, TBBR_KEY_NTW) },
+	.name = "trusted_key",
+	.cn = "Trusted Key Certificate",
+	.signer = TBBR_KEY_ROOT,
+	.fip_name = "trusted-key-cert",
+	.ext = { NV_T, PK(OID_TW_PK, TBBR_KEY_TW), PK(OID_NTW_PK, TBBR_KEY_NTW) },
 };
 static const struct tbbr_cert tos_fw_key = {
-	"tos_fw_key", "Trusted OS Firmware Key Certificate", TBBR_KEY_TW, "tos-fw-key-cert", NULL,
-	{ NV_T, PK(OID_TOS_CONTENT_PK, TBBR_KEY_TOS) },
+	.name = "tos_fw_key",
+	.cn = "Trusted OS Firmware Key Certificate",
+	.signer = TBBR_KEY_TW,
+	.fip_name = "tos-fw-key-cert",
+	.ext = { NV_T, PK(OID_TOS_CONTENT_PK, TBBR_KEY_TOS) },
 };
 static const struct tbbr_cert tos_fw_content = {
-	"tos_fw_content", "Trusted OS Firmware Content Certificate", TBBR_KEY_TOS, "tos-fw-cert", NULL,
-	{ NV_T, HASH(OID_TOS_FW_HASH, TBBR_IMG_BL32), HASH_OPT(OID_TOS_FW_EXTRA1_HASH, TBBR_IMG_BL32_EXTRA1),
-	  HASH_OPT(OID_TOS_FW_EXTRA2_HASH, TBBR_IMG_BL32_EXTRA2),
-	  HASH_OPT(OID_TOS_FW_CONFIG_HASH, TBBR_IMG_TOS_FW_CONFIG) },
+	.name = "tos_fw_content",
+	.cn = "Trusted OS Firmware Content Certificate",
+	.signer = TBBR_KEY_TOS,
+	.fip_name = "tos-fw-cert",
+	.ext = { NV_T, HASH(OID_TOS_FW_HASH, TBBR_IMG_BL32), HASH_OPT(OID_TOS_FW_EXTRA1_HASH, TBBR_IMG_BL32_EXTRA1),
+		 HASH_OPT(OID_TOS_FW_EXTRA2_HASH, TBBR_IMG_BL32_EXTRA2),
+		 HASH_OPT(OID_TOS_FW_CONFIG_HASH, TBBR_IMG_TOS_FW_CONFIG) },
 };
 static const struct tbbr_cert nt_fw_key = {
-	"nt_fw_key", "Non-Trusted Firmware Key Certificate", TBBR_KEY_NTW, "nt-fw-key-cert", NULL,
-	{ NV_NT, PK(OID_NT_CONTENT_PK, TBBR_KEY_NT) },
+	.name = "nt_fw_key",
+	.cn = "Non-Trusted Firmware Key Certificate",
+	.signer = TBBR_KEY_NTW,
+	.fip_name = "nt-fw-key-cert",
+	.ext = { NV_NT, PK(OID_NT_CONTENT_PK, TBBR_KEY_NT) },
 };
 static const struct tbbr_cert nt_fw_content = {
-	"nt_fw_content", "Non-Trusted Firmware Content Certificate", TBBR_KEY_NT, "nt-fw-cert", NULL,
-	{ NV_NT, HASH(OID_NT_FW_HASH, TBBR_IMG_BL33), HASH_OPT(OID_NT_FW_CONFIG_HASH, TBBR_IMG_NT_FW_CONFIG) },
+	.name = "nt_fw_content",
+	.cn = "Non-Trusted Firmware Content Certificate",
+	.signer = TBBR_KEY_NT,
+	.fip_name = "nt-fw-cert",
+	.ext = { NV_NT, HASH(OID_NT_FW_HASH, TBBR_IMG_BL33), HASH_OPT(OID_NT_FW_CONFIG_HASH, TBBR_IMG_NT_FW_CONFIG) },
 };
 static const struct tbbr_cert soc_fw_key = {
-	"soc_fw_key", "SoC Firmware Key Certificate", TBBR_KEY_TW, "soc-fw-key-cert", NULL,
-	{ NV_T, PK(OID_SOC_CONTENT_PK, TBBR_KEY_SOC) },
+	.name = "soc_fw_key",
+	.cn = "SoC Firmware Key Certificate",
+	.signer = TBBR_KEY_TW,
+	.fip_name = "soc-fw-key-cert",
+	.ext = { NV_T, PK(OID_SOC_CONTENT_PK, TBBR_KEY_SOC) },
 };
 static const struct tbbr_cert soc_fw_content = {
-	"soc_fw_content", "SoC Firmware Content Certificate", TBBR_KEY_SOC, "soc-fw-cert", NULL,
-	{ NV_T, HASH(OID_SOC_AP_FW_HASH, TBBR_IMG_BL31), HASH(OID_SOC_FW_CONFIG_HASH, TBBR_IMG_SOC_FW_CONFIG) },
+	.name = "soc_fw_content",
+	.cn = "SoC Firmware Content Certificate",
+	.signer = TBBR_KEY_SOC,
+	.fip_name = "soc-fw-cert",
+	.ext = { NV_T, HASH(OID_SOC_AP_FW_HASH, TBBR_IMG_BL31), HASH(OID_SOC_FW_CONFIG_HASH, TBBR_IMG_SOC_FW_CONFIG) },
 };
 /* ST's cfg certificate (TF-A stm32mp1 cot): the DTBs BL2 loads; on MP2x
  * also the DDR firmware. */
 static const struct tbbr_cert stm32mp1_cfg = {
-	"stm32mp_cfg_cert", "STM32MP config FW Certificate", TBBR_KEY_ROOT, NULL, CFG_UUID,
-	{ NV_T, HASH(OID_HW_CONFIG_HASH, TBBR_IMG_HW_CONFIG), HASH(OID_FW_CONFIG_HASH, TBBR_IMG_FW_CONFIG) },
+	.name = "stm32mp_cfg_cert",
+	.cn = "STM32MP config FW Certificate",
+	.signer = TBBR_KEY_ROOT,
+	.fip_uuid = CFG_UUID,
+	.ext = { NV_T, HASH(OID_HW_CONFIG_HASH, TBBR_IMG_HW_CONFIG), HASH(OID_FW_CONFIG_HASH, TBBR_IMG_FW_CONFIG) },
 };
 static const struct tbbr_cert stm32mp2_cfg = {
-	"stm32mp_cfg_cert", "STM32MP config FW Certificate", TBBR_KEY_ROOT, NULL, CFG_UUID,
-	{ NV_T, HASH(OID_HW_CONFIG_HASH, TBBR_IMG_HW_CONFIG), HASH(OID_FW_CONFIG_HASH, TBBR_IMG_FW_CONFIG),
-	  HASH(OID_STM32MP_DDR_FW_HASH, TBBR_IMG_DDR_FW) },
+	.name = "stm32mp_cfg_cert",
+	.cn = "STM32MP config FW Certificate",
+	.signer = TBBR_KEY_ROOT,
+	.fip_uuid = CFG_UUID,
+	.ext = { NV_T, HASH(OID_HW_CONFIG_HASH, TBBR_IMG_HW_CONFIG), HASH(OID_FW_CONFIG_HASH, TBBR_IMG_FW_CONFIG),
+		 HASH(OID_STM32MP_DDR_FW_HASH, TBBR_IMG_DDR_FW) },
 };
 
 /* Certificates in cert_create's order of creation (and fiptool's table order
@@ -195,19 +222,19 @@ static const struct {
 	const char *name, *fip;
 	int packed; /* in the FIP the certificates go into */
 } img_names[TBBR_NIMAGES] = {
-	{ "bl31", "soc-fw", 1 },
-	{ "bl32", "tos-fw", 1 },
-	{ "bl32-extra1", "tos-fw-extra1", 1 },
-	{ "bl32-extra2", "tos-fw-extra2", 1 },
-	{ "bl33", "nt-fw", 1 },
-	{ "hw-config", "hw-config", 1 },
-	{ "fw-config", "fw-config", 1 },
-	{ "soc-fw-config", "soc-fw-config", 1 },
-	{ "tos-fw-config", "tos-fw-config", 1 },
-	{ "nt-fw-config", "nt-fw-config", 1 },
+	{ .name = "bl31", .fip = "soc-fw", .packed = 1 },
+	{ .name = "bl32", .fip = "tos-fw", .packed = 1 },
+	{ .name = "bl32-extra1", .fip = "tos-fw-extra1", .packed = 1 },
+	{ .name = "bl32-extra2", .fip = "tos-fw-extra2", .packed = 1 },
+	{ .name = "bl33", .fip = "nt-fw", .packed = 1 },
+	{ .name = "hw-config", .fip = "hw-config", .packed = 1 },
+	{ .name = "fw-config", .fip = "fw-config", .packed = 1 },
+	{ .name = "soc-fw-config", .fip = "soc-fw-config", .packed = 1 },
+	{ .name = "tos-fw-config", .fip = "tos-fw-config", .packed = 1 },
+	{ .name = "nt-fw-config", .fip = "nt-fw-config", .packed = 1 },
 	/* ST's fiptool name; ST's MP2x build puts it in a DDR-only FIP of its own,
 	 * the cfg certificate of the main FIP hashes it (the vectors' FIP: the same) */
-	{ "ddr-fw", "ddr-fw", 0 },
+	{ .name = "ddr-fw", .fip = "ddr-fw", .packed = 0 },
 };
 
 const char *tbbr_key_name(enum tbbr_key k)

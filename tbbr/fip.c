@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/bytes.h"
+#include "common/hex.h"
 
 /* fiptool's table (TF-A 2.8 tools/fiptool/tbbr_config.c, in Debian's
  * arm-trusted-firmware-tools 2.8.0), then ST's plat_def_toc_entries for
@@ -91,51 +92,28 @@ static const struct fip_name table[] = {
 };
 #define TABLE_N (sizeof table / sizeof table[0])
 
-static inline uint64_t le64_get(const uint8_t *p, size_t off)
-{
-	return (uint64_t)le32_get(p, off) | (uint64_t)le32_get(p, off + 4) << 32;
-}
-
-static inline void le64_put(uint8_t *p, size_t off, uint64_t v)
-{
-	le32_put(p, off, (uint32_t)v);
-	le32_put(p, off + 4, (uint32_t)(v >> 32));
-}
-
 const struct fip_name *fip_table(size_t *n)
 {
 	*n = TABLE_N;
 	return table;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* 8-4-4-4-12 hex digits, either case; bytes in the order written. */
 int fip_uuid_parse(const char *text, uint8_t uuid[FIP_UUID_LEN])
 {
-	size_t i = 0;
-	for (size_t k = 0; k < FIP_UUID_LEN; k++, i += 2) {
-		if (i == 8 || i == 13 || i == 18 || i == 23) {
-			if (text[i] != '-')
-				return -1;
-			i++;
-		}
-		int hi = hexval(text[i]);
-		int lo = hi < 0 ? -1 : hexval(text[i + 1]);
-		if (lo < 0)
+	char digits[2 * FIP_UUID_LEN + 1];
+	size_t n = 0;
+	if (strlen(text) != FIP_UUID_TEXT_LEN)
+		return -1;
+	for (size_t i = 0; i < FIP_UUID_TEXT_LEN; i++) {
+		int dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash != (text[i] == '-'))
 			return -1;
-		uuid[k] = (uint8_t)(hi << 4 | lo);
+		if (!dash)
+			digits[n++] = text[i];
 	}
-	return text[i] == '\0' ? 0 : -1;
+	digits[n] = '\0';
+	return hex_decode_exact(digits, uuid, FIP_UUID_LEN);
 }
 
 void fip_uuid_format(const uint8_t u[FIP_UUID_LEN], char out[37])
@@ -233,21 +211,21 @@ static int build_toc(const struct fip_entry *v, size_t n, uint64_t align, uint64
 {
 	uint64_t off = FIP_HEADER_LEN + (uint64_t)FIP_ENTRY_LEN * (n + 1);
 	uint8_t *p = toc + FIP_HEADER_LEN;
-	le32_put(toc, 0, FIP_TOC_NAME);
-	le32_put(toc, 4, FIP_TOC_SERIAL);
-	le64_put(toc, 8, toc_flags);
+	le32_put(toc, FIP_TOC_OFF_NAME, FIP_TOC_NAME);
+	le32_put(toc, FIP_TOC_OFF_SERIAL, FIP_TOC_SERIAL);
+	le64_put(toc, FIP_TOC_OFF_FLAGS, toc_flags);
 	for (size_t i = 0; i < n; i++) {
 		if (!v[i].len)
 			continue;
 		off = align_up(off, align);
-		memcpy(p, v[i].uuid, FIP_UUID_LEN);
-		le64_put(p, 16, off);
-		le64_put(p, 24, v[i].len);
-		le64_put(p, 32, v[i].flags);
+		memcpy(p + FIP_ENT_OFF_UUID, v[i].uuid, FIP_UUID_LEN);
+		le64_put(p, FIP_ENT_OFF_OFFSET, off);
+		le64_put(p, FIP_ENT_OFF_SIZE, v[i].len);
+		le64_put(p, FIP_ENT_OFF_FLAGS, v[i].flags);
 		p += FIP_ENTRY_LEN;
 		off += v[i].len;
 	}
-	le64_put(p, 16, align_up(off, align)); /* the terminator: the FIP's size */
+	le64_put(p, FIP_ENT_OFF_OFFSET, align_up(off, align)); /* the terminator: the FIP's size */
 	*end = align_up(off, align);
 	return 0;
 }
@@ -289,13 +267,13 @@ int fip_build(const struct fip_entry *v, size_t n, struct buf *out, struct err *
 
 int fip_is_fip(const uint8_t *buf, size_t len)
 {
-	return len >= 4 && le32_get(buf, 0) == FIP_TOC_NAME;
+	return len >= FIP_TOC_OFF_NAME + 4 && le32_get(buf, FIP_TOC_OFF_NAME) == FIP_TOC_NAME;
 }
 
 void fip_header(const uint8_t *buf, uint32_t *serial, uint64_t *flags)
 {
-	*serial = le32_get(buf, 4);
-	*flags = le64_get(buf, 8);
+	*serial = le32_get(buf, FIP_TOC_OFF_SERIAL);
+	*flags = le64_get(buf, FIP_TOC_OFF_FLAGS);
 }
 
 static int check_header(const uint8_t *buf, size_t len, struct err *e)
@@ -303,11 +281,11 @@ static int check_header(const uint8_t *buf, size_t len, struct err *e)
 	if (len < FIP_HEADER_LEN)
 		return err_set(e, ERR_INPUT, "FIP truncated: %zu bytes, the ToC header alone is %d", len,
 			       FIP_HEADER_LEN);
-	if (le32_get(buf, 0) != FIP_TOC_NAME)
+	if (le32_get(buf, FIP_TOC_OFF_NAME) != FIP_TOC_NAME)
 		return err_set(e, ERR_INPUT, "not a FIP: ToC name 0x%08x at offset 0 (expected 0x%08x)",
-			       le32_get(buf, 0), FIP_TOC_NAME);
+			       le32_get(buf, FIP_TOC_OFF_NAME), FIP_TOC_NAME);
 	/* TF-A's io_fip (is_valid_header) refuses a zero serial number */
-	if (le32_get(buf, 4) == 0)
+	if (le32_get(buf, FIP_TOC_OFF_SERIAL) == 0)
 		return err_set(e, ERR_INPUT, "FIP ToC serial number is 0 at offset 4: BL2 refuses it");
 	return 0;
 }
@@ -316,10 +294,10 @@ static int check_header(const uint8_t *buf, size_t len, struct err *e)
 static int check_in_file(const uint8_t *p, size_t i, size_t len, struct err *e)
 {
 	char label[64];
-	uint64_t off = le64_get(p, 16), size = le64_get(p, 24);
+	uint64_t off = le64_get(p, FIP_ENT_OFF_OFFSET), size = le64_get(p, FIP_ENT_OFF_SIZE);
 	if (size > UINT64_MAX - off || off + size > len)
 		return err_set(e, ERR_INPUT, "FIP entry %zu (%s): offset 0x%llx size 0x%llx ends past the end "
-			       "of the file (0x%zx bytes)", i, fip_entry_label(p, label, sizeof label),
+			       "of the file (0x%zx bytes)", i, fip_entry_label(p + FIP_ENT_OFF_UUID, label, sizeof label),
 			       (unsigned long long)off, (unsigned long long)size, len);
 	return 0;
 }
@@ -333,7 +311,7 @@ static int walk_toc(const uint8_t *buf, size_t len, size_t max, size_t *n, struc
 		if (at > len || len - at < FIP_ENTRY_LEN)
 			return err_set(e, ERR_INPUT, "FIP ToC has no terminator: entry %zu at offset 0x%zx runs past "
 				       "the end of the file (0x%zx bytes)", i, at, len);
-		if (bytes_all_zero(buf + at, FIP_UUID_LEN)) {
+		if (bytes_all_zero(buf + at + FIP_ENT_OFF_UUID, FIP_UUID_LEN)) {
 			*n = i;
 			return 0;
 		}
@@ -379,13 +357,18 @@ int fip_parse(const uint8_t *buf, size_t len, struct fip_entry *out, size_t max,
 	uint64_t toc_end = FIP_HEADER_LEN + (uint64_t)FIP_ENTRY_LEN * (n + 1);
 	for (size_t i = 0; i < n; i++) {
 		const uint8_t *p = buf + FIP_HEADER_LEN + i * FIP_ENTRY_LEN;
-		memcpy(out[i].uuid, p, FIP_UUID_LEN);
-		out[i].data = buf + le64_get(p, 16);
-		out[i].len = (size_t)le64_get(p, 24);
-		out[i].flags = le64_get(p, 32);
+		memcpy(out[i].uuid, p + FIP_ENT_OFF_UUID, FIP_UUID_LEN);
+		out[i].data = buf + le64_get(p, FIP_ENT_OFF_OFFSET);
+		out[i].len = (size_t)le64_get(p, FIP_ENT_OFF_SIZE);
+		out[i].flags = le64_get(p, FIP_ENT_OFF_FLAGS);
 		if ((rc = check_entry(out, buf, i, toc_end, e)))
 			return rc;
 	}
 	*n_out = n;
 	return 0;
+}
+
+int fip_cert_uuid(const struct tbbr_cert *ce, uint8_t uuid[FIP_UUID_LEN])
+{
+	return ce->fip_name ? fip_name_uuid(ce->fip_name, uuid) : fip_uuid_parse(ce->fip_uuid, uuid);
 }

@@ -10,12 +10,24 @@
 
 #include "common/buf.h"
 #include "common/err.h"
+#include "cot.h"
 
 #define FIP_UUID_LEN 16
 #define FIP_TOC_NAME 0xAA640001u     /* ToC header "name" */
 #define FIP_TOC_SERIAL 0x12345678u   /* the serial number fiptool writes */
+#define FIP_UUID_TEXT_LEN 36         /* 8-4-4-4-12 */
 #define FIP_HEADER_LEN 16            /* name, serial number, flags (u64) */
+#define FIP_TOC_OFF_NAME 0
+#define FIP_TOC_OFF_SERIAL 4
+#define FIP_TOC_OFF_FLAGS 8          /* u64 */
 #define FIP_ENTRY_LEN 40             /* UUID, offset (u64), size (u64), flags (u64) */
+#define FIP_ENT_OFF_UUID 0
+#define FIP_ENT_OFF_OFFSET 16
+#define FIP_ENT_OFF_SIZE 24
+#define FIP_ENT_OFF_FLAGS 32
+/* The largest FIP the tools write or read, hence the largest image one can
+ * carry (stm32-prep fip, stm32-assemble, stm32-inspect: one limit). */
+#define FIP_MAX_BYTES (256u << 20)
 
 /* One entry: its UUID and its bytes (borrowed, not copied). */
 struct fip_entry {
@@ -46,6 +58,9 @@ int fip_name_uuid(const char *name, uint8_t uuid[FIP_UUID_LEN]);
  * stores them. */
 int fip_uuid_parse(const char *text, uint8_t uuid[FIP_UUID_LEN]);
 void fip_uuid_format(const uint8_t uuid[FIP_UUID_LEN], char out[37]);
+
+/* The FIP entry UUID of a certificate row (fiptool's name, or its blob UUID). */
+int fip_cert_uuid(const struct tbbr_cert *ce, uint8_t uuid[FIP_UUID_LEN]);
 
 /* A FIP exactly as `fiptool create` lays it out for these entries in this
  * order (fiptool's own order is its table order, then blobs: callers pass

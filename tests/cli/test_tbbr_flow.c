@@ -268,6 +268,23 @@ Test(tbbr_flow, a_fip_whose_fsbl_fails_is_refused_by_name, .init = start, .fini 
 	run_free(&r);
 }
 
+/* A certificate entry is matched to its chain row by id, certificate and FIP:
+ * an entry that claims another row (or none) is refused, not packed. */
+Test(tbbr_flow, a_certificate_entry_that_is_not_its_chain_row_is_refused_by_assemble, .init = start, .fini = stop,
+     .timeout = 120)
+{
+	struct run r = flow(&mp25);
+	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
+	run_free(&r);
+	r = run_cmd("%s cd %s && sed 's/certificate: tos_fw_key/certificate: rot_key/' out-a/manifest.yaml > out-a/m2.yaml && "
+		    "grep -q 'certificate: rot_key' out-a/m2.yaml && kms-sign-digest -q out-a/m2.yaml -o out-a/s2.yaml && "
+		    "stm32-assemble out-a/m2.yaml out-a/s2.yaml --out-dir bad", srv.env, dir);
+	cr_expect_eq(r.code, 3, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.err, "FIP fip: image fip.tos_fw_key: certificate rot_key is not one of chain stm32mp2"), "%s", r.err);
+	cr_expect(!file_exists(pjoin(dir, "bad/fip.bin")), "%s", r.out);
+	run_free(&r);
+}
+
 Test(tbbr_flow, a_changed_image_after_prep_is_refused_by_assemble, .init = start, .fini = stop, .timeout = 120)
 {
 	struct run r = flow(&mp25);
