@@ -113,7 +113,7 @@ Test(tbbr_flow, a_root_key_other_than_the_header_slot_is_refused_by_prep, .init 
 }
 
 Test(tbbr_flow, regression_a_fip_whose_root_key_is_checked_against_nothing_is_refused_by_assemble, .init = start,
-     .fini = stop, .timeout = 120)
+     .fini = stop)
 {
 	struct rel b = mp25;
 	b.name = "b";
@@ -130,8 +130,7 @@ Test(tbbr_flow, regression_a_fip_whose_root_key_is_checked_against_nothing_is_re
 
 /* --otp without the FSBL was checked by the MP15 rule SHA-256(X || Y) on
  * every SoC, refusing a correct MP25 OTP value: the rule is the SoC's. */
-Test(tbbr_flow, regression_an_otp_value_without_the_fsbl_is_checked_by_the_socs_rule, .init = start, .fini = stop,
-     .timeout = 120)
+Test(tbbr_flow, regression_an_otp_value_without_the_fsbl_is_checked_by_the_socs_rule, .init = start, .fini = stop)
 {
 	struct run r = flow(&mp25);
 	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
@@ -188,7 +187,7 @@ Test(tbbr_flow, a_fip_whose_root_is_not_the_fsbl_slot_is_refused_by_inspect, .in
 }
 
 Test(tbbr_flow, regression_inspect_with_an_fsbl_and_no_otp_says_the_table_hash_was_not_checked, .init = start,
-     .fini = stop, .timeout = 120)
+     .fini = stop)
 {
 	struct run r = flow(&mp25);
 	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
@@ -238,8 +237,7 @@ Test(tbbr_flow, each_break_of_the_chain_is_refused_by_name, .init = start, .fini
 
 /* With one key per role a swapped certificate fails on its signature, not
  * only on a missing extension (one key for every role hid that). */
-Test(tbbr_flow, a_swapped_certificate_fails_on_its_signature_with_one_key_per_role, .init = start, .fini = stop,
-     .timeout = 120)
+Test(tbbr_flow, a_swapped_certificate_fails_on_its_signature_with_one_key_per_role, .init = start, .fini = stop)
 {
 	struct rel d = mp25;
 	d.name = "d";
@@ -255,7 +253,7 @@ Test(tbbr_flow, a_swapped_certificate_fails_on_its_signature_with_one_key_per_ro
 	run_free(&r);
 }
 
-Test(tbbr_flow, a_fip_whose_fsbl_fails_is_refused_by_name, .init = start, .fini = stop, .timeout = 120)
+Test(tbbr_flow, a_fip_whose_fsbl_fails_is_refused_by_name, .init = start, .fini = stop)
 {
 	struct run r = flow(&mp25);
 	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
@@ -270,8 +268,7 @@ Test(tbbr_flow, a_fip_whose_fsbl_fails_is_refused_by_name, .init = start, .fini 
 
 /* A certificate entry is matched to its chain row by id, certificate and FIP:
  * an entry that claims another row (or none) is refused, not packed. */
-Test(tbbr_flow, a_certificate_entry_that_is_not_its_chain_row_is_refused_by_assemble, .init = start, .fini = stop,
-     .timeout = 120)
+Test(tbbr_flow, a_certificate_entry_that_is_not_its_chain_row_is_refused_by_assemble, .init = start, .fini = stop)
 {
 	struct run r = flow(&mp25);
 	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
@@ -299,8 +296,7 @@ Test(tbbr_flow, a_changed_image_after_prep_is_refused_by_assemble, .init = start
 	run_free(&r);
 }
 
-Test(tbbr_flow, regression_keep_going_writes_no_certificate_of_a_fip_that_fails, .init = start, .fini = stop,
-     .timeout = 120)
+Test(tbbr_flow, regression_keep_going_writes_no_certificate_of_a_fip_that_fails, .init = start, .fini = stop)
 {
 	struct run r = flow(&mp25);
 	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
