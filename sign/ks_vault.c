@@ -173,8 +173,8 @@ static int settings(struct keystore *ks, struct vault *v, const struct sign_conf
 	const char *mount = getenv("TRANSIT_SECRET_ENGINE_PATH"), *ns = venv(v, "NAMESPACE");
 	const char *ca = venv(v, "CACERT");
 	if (!addr)
-		return err_set(e, ERR_USAGE, "%s: set VAULT_ADDR to the %s address (https://HOST:8200)",
-			       ks->signer, v->bao ? "OpenBao" : "Vault");
+		return err_set(e, ERR_USAGE, "%s: set %s to the %s address (https://HOST:8200)", ks->signer,
+			       v->bao ? "BAO_ADDR (or VAULT_ADDR)" : "VAULT_ADDR", v->bao ? "OpenBao" : "Vault");
 	if (strncmp(addr, "https://", 8))
 		return err_set(e, ERR_USAGE, "%s: the address %.200s must be https:// (requests carry the token)",
 			       ks->signer, addr);
