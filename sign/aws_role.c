@@ -109,7 +109,8 @@ static int assume_call(const struct aws_settings *s, const struct aws_profile *p
 		aws_form_field(&form, "TokenCode", code);
 	}
 	snprintf(what, sizeof what, "STS AssumeRole of %.256s (profile %.100s)", p->role_arn, p->name);
-	rc = aws_sts_call(s, &form, src, what, c, e);
+	/* never twice with the same one-time code */
+	rc = code[0] ? aws_sts_call_once(s, &form, src, what, c, e) : aws_sts_call(s, &form, src, what, c, e);
 	if (!rc)
 		snprintf(c->source, sizeof c->source, "role of profile %.40s", p->name);
 	OPENSSL_cleanse(code, sizeof code);

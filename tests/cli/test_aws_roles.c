@@ -287,6 +287,28 @@ Test(aws_roles, an_mfa_code_that_is_not_six_digits_is_refused_before_sts, .init 
 	run_free(&r);
 }
 
+/* Regression: after a server fault the AssumeRole was retried with the same
+ * one-time code, which STS refuses as used ("invalid MFA one time pass code"). */
+Test(aws_roles, regression_an_mfa_assume_role_answered_500_is_not_sent_twice, .init = start, .fini = stop)
+{
+	aws_files(KEYS, MFA_CONF);
+	cr_assert_eq(kms_control(&srv, "{\"sts_fail_first\": 1}"), 0);
+	char cmd[4096];
+	snprintf(cmd, sizeof cmd, "%s AWS_PROFILE=signer kms-sign-digest m.yaml -o s.yaml 2>err", env);
+	struct run r = pty_run(cmd, MFA_PROMPT, "246810");
+	size_t n;
+	free(r.err);
+	r.err = (char *)read_file(pjoin(dir, "err"), &n);
+	expect_refused(&r, "STS AssumeRole of " ACCT "role/mfa (profile signer): HTTP 500: InternalFailure: An internal "
+		       "error occurred.; not retried: the MFA code was used by this request and STS accepts a code only "
+		       "once; run kms-sign-digest again with a new code");
+	char *t = stats_text();
+	const char *first = t ? strstr(t, "\"TokenCode\"") : NULL;
+	cr_expect(first && !strstr(first + 1, "\"TokenCode\""), "one AssumeRole, not two: %s", t ? t : "(none)");
+	free(t);
+	run_free(&r);
+}
+
 static void start_two_keys(void)
 {
 	char more[512];
