@@ -164,7 +164,9 @@ int rest_call(struct rest_client *c, CURL *h, const struct rest_request *rq, jso
 			return 0;
 		if (rc != 1 && !o.transport)
 			return rc; /* no token: not an answer of the service */
-		if (!o.transport && o.status == 401 && c->refresh_on_401 && !refreshed) {
+		if (!o.transport && !refreshed && c->auth &&
+		    ((o.status == 401 && c->refresh_on_401) ||
+		     (o.status == 403 && c->refresh_on_403 && strstr(o.msg, "permission denied")))) {
 			refresh = refreshed = 1;
 			continue;
 		}
