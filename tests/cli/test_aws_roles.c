@@ -256,6 +256,23 @@ Test(aws_roles, mfa_code_typed_on_the_terminal_is_sent_and_not_echoed, .init = s
 	run_free(&r);
 }
 
+/* Regression (72052ee): echo went off after the prompt was written, so a code
+ * typed as soon as the prompt showed could be echoed. The terminal holds the
+ * prompt back until echo is off: with the old order it never is. */
+Test(aws_roles, regression_echo_is_off_before_the_mfa_prompt_is_written, .init = start, .fini = stop)
+{
+	aws_files(KEYS, MFA_CONF);
+	char cmd[4096];
+	int echo_off_first;
+	snprintf(cmd, sizeof cmd, "%s AWS_PROFILE=signer kms-sign-digest -q m.yaml -o s.yaml 2>err", env);
+	struct run r = pty_run_held(cmd, MFA_PROMPT, "246810", &echo_off_first);
+	cr_expect_eq(r.code, 0, "%s", r.out);
+	cr_expect(echo_off_first, "the prompt was written while the terminal echoed: %s", r.out);
+	cr_expect_null(strstr(r.out, "246810"), "the code was echoed: %s", r.out);
+	cr_expect_eq(kms_stat(&srv, "sign"), 1);
+	run_free(&r);
+}
+
 /* A code STS refuses, and one refused before STS: neither echoed nor printed. */
 struct bad_code {
 	char code[8];
