@@ -55,6 +55,9 @@ static int mfa_code(const struct aws_profile *p, char *code, size_t n, struct er
 		return err_set(e, ERR_KEYSTORE, "profile \"%s\" needs an MFA code (mfa_serial %s) and there is "
 			       "no terminal to read it from; run kms-sign-digest from a terminal, or give it "
 			       "temporary credentials in the environment", p->name, p->mfa_serial);
+	if (rc == -3)
+		return err_set(e, ERR_KEYSTORE, "profile \"%s\": the MFA code typed for %s is too long (it "
+			       "must be 6 digits)", p->name, p->mfa_serial);
 	if (rc || !six_digits(code)) {
 		OPENSSL_cleanse(code, n);
 		return err_set(e, ERR_KEYSTORE, "profile \"%s\": the MFA code for %s must be 6 digits",

@@ -273,6 +273,26 @@ Test(aws_roles, regression_echo_is_off_before_the_mfa_prompt_is_written, .init =
 	run_free(&r);
 }
 
+/* Regression: a line longer than the buffer was cut to its start silently
+ * (and for a PIN, the cut PIN was sent). */
+Test(aws_roles, regression_an_mfa_code_longer_than_the_buffer_is_refused_as_too_long, .init = start, .fini = stop)
+{
+	aws_files(KEYS, MFA_CONF);
+	char cmd[4096], code[201];
+	memset(code, '7', sizeof code - 1);
+	code[sizeof code - 1] = '\0';
+	snprintf(cmd, sizeof cmd, "%s AWS_PROFILE=signer kms-sign-digest m.yaml -o s.yaml 2>err", env);
+	struct run r = pty_run(cmd, MFA_PROMPT, code);
+	size_t n;
+	free(r.err);
+	r.err = (char *)read_file(pjoin(dir, "err"), &n);
+	expect_refused(&r, "profile \"signer\": the MFA code typed for " ACCT "mfa/operator is too long (it must be 6 digits)");
+	cr_expect_null(strstr(r.out, "7777777"), "the code was echoed: %s", r.out);
+	cr_expect_null(strstr(r.err, "7777777"), "the code was printed: %s", r.err);
+	expect_stats_has("\"calls\": []");
+	run_free(&r);
+}
+
 /* A code STS refuses, and one refused before STS: neither echoed nor printed. */
 struct bad_code {
 	char code[8];
