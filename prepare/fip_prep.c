@@ -129,9 +129,10 @@ int fip_not_before(int64_t *out, struct err *e)
 	*out = TBBR_DEFAULT_EPOCH;
 	if (!sde || !*sde)
 		return 0;
-	/* UTCTime ends in 2049: notAfter is 20 years on. */
-	if (num_parse_u64(sde, 2524608000ull - (uint64_t)TBBR_VALID_DAYS * 86400, &v))
-		return err_set(e, ERR_USAGE, "SOURCE_DATE_EPOCH '%.20s' is not a number of seconds before 2030", sde);
+	/* notBefore may be any time up to notAfter (9999-12-31) */
+	if (num_parse_u64(sde, (uint64_t)TBBR_NOT_AFTER, &v))
+		return err_set(e, ERR_USAGE, "SOURCE_DATE_EPOCH '%.20s' is not a number of seconds up to "
+			       "9999-12-31 (the certificates' notAfter)", sde);
 	*out = (int64_t)v;
 	return 0;
 }

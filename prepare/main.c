@@ -71,7 +71,7 @@ static const char usage_text[] =
 	"  --pubkey K.pem ... --key-index N   the FSBL key table: root must be slot N (without\n"
 	"                           --key root=..., root is slot N and signs with --key-uri)\n"
 	"  --id ID                  the FIP's id (default fip: fip.bin, trusted_key.crt ...)\n"
-	"  SOURCE_DATE_EPOCH        notBefore of the certificates (default 2000-01-01)\n"
+	"  SOURCE_DATE_EPOCH        notBefore of the certificates (default 2000-01-01; notAfter 9999-12-31)\n"
 	"  -q, --quiet              no summary\n"
 	"  -h, --help               this help\n"
 	"  -V, --version            version\n"
