@@ -60,15 +60,15 @@ static void release(int master, double *held_since, int *echo_off_first)
 		return;
 	*echo_off_first = off;
 	*held_since = -1;
-	if (write(master, "\021", 1) < 0)
-		return;
+	if (write(master, "\021", 1) < 0) /* ^Q */
+		*echo_off_first = 0;
 }
 
 static struct run run_on_pty(const char *cmd, const char *prompt, const char *answer, int *echo_off_first)
 {
 	struct run r = { .code = -1, .out = calloc(1, 1), .err = calloc(1, 1) };
 	size_t len = 0;
-	int master, answered = 0, dummy = 0;
+	int master, answered = 0;
 	double held_since = echo_off_first ? 0 : -1;
 	int go[2] = { -1, -1 };
 	if (echo_off_first && pipe(go))
@@ -91,7 +91,7 @@ static struct run run_on_pty(const char *cmd, const char *prompt, const char *an
 	for (;;) {
 		struct pollfd p = { .fd = master, .events = POLLIN };
 		if (held_since >= 0)
-			release(master, &held_since, echo_off_first ? echo_off_first : &dummy);
+			release(master, &held_since, echo_off_first);
 		int ready = poll(&p, 1, held_since >= 0 ? 20 : 30000);
 		if (ready == 0 && held_since >= 0)
 			continue;
