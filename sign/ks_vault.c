@@ -129,9 +129,9 @@ static int vault_auth(void *arg, int refresh, struct curl_slist **hdrs, struct e
 	struct vault *v = arg;
 	char line[4300];
 	int rc = 0;
-	(void)refresh;
 	pthread_mutex_lock(&v->mu);
-	if (v->approle && v->renew_at && time(NULL) >= v->renew_at)
+	/* refresh: the token was refused (revoked or expired early) */
+	if (v->approle && (refresh || (v->renew_at && time(NULL) >= v->renew_at)))
 		rc = approle_login(v, e);
 	snprintf(line, sizeof line, "X-Vault-Token: %s", v->token);
 	pthread_mutex_unlock(&v->mu);
@@ -199,6 +199,7 @@ static int settings(struct keystore *ks, struct vault *v, const struct sign_conf
 	v->rest.ca_bundle = v->ca[0] ? v->ca : NULL;
 	v->rest.auth = vault_auth;
 	v->rest.auth_arg = v;
+	v->rest.refresh_on_403 = v->approle != NULL;
 	v->rest.parse_error = vault_error;
 	return 0;
 }
