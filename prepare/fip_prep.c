@@ -87,6 +87,8 @@ int fip_parse_key_arg(struct fip_spec *f, const char *arg, struct err *e)
 		return err_set(e, ERR_USAGE, "--key %s is given twice", role);
 	if ((size_t)(comma - eq - 1) >= sizeof ks->path || strlen(comma + 1) >= sizeof ks->uri || !comma[1])
 		return err_set(e, ERR_USAGE, "--key %s: the key file or URI is empty or too long", role);
+	if (!uri_known_scheme(comma + 1))
+		return err_set(e, ERR_USAGE, "--key %s: '%.60s' is not a key URI: " URI_SCHEMES_TEXT, role, comma + 1);
 	if (uri_has_pin_value(comma + 1))
 		return err_set(e, ERR_USAGE, "--key %s: the URI holds pin-value: the manifest would carry the PIN; "
 			       "use pin-source=file:PATH", role);

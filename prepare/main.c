@@ -188,6 +188,8 @@ static int parse_one(struct prep_opts *o, int c, const char *arg)
 			return usage_error("--key-uri holds pin-value: the manifest would carry the PIN; use pin-source=file:PATH");
 		if (strlen(arg) >= sizeof s->key_uri)
 			return usage_error("--key-uri too long: %.40s", arg);
+		if (!uri_known_scheme(arg))
+			return usage_error("--key-uri '%.60s' is not a key URI: " URI_SCHEMES_TEXT, arg);
 		memcpy(s->key_uri, arg, strlen(arg) + 1);
 		return 0;
 	case OPT_OEM_SECRET:

@@ -401,6 +401,24 @@ Test(tbbr_flow, a_key_policy_limited_to_headers_refuses_certificates_and_tbbr_ce
 	tmpdir_rm(d);
 }
 
+/* Regression, the other direction of the one above: a key whose policy is
+ * only tbbr_certs still signs the certificates it lists, and refuses others. */
+Test(tbbr_flow, regression_a_key_limited_to_tbbr_certs_signs_only_the_listed_certificates)
+{
+	const char *d = tmpdir_new();
+	const char *t = getenv("STM32_TESTS");
+	struct run r = run_cmd("cd %s && V=%s/vectors/tbbr && " PREP_FIP "-q --out-dir p && "
+			       "printf 'format: stm32-signer/1\\nkeys:\\n  - uri: file:%%s\\n    policy: {tbbr_certs: [soc_fw_key]}\\n' "
+			       "$V/keys/tw.pem > c.yaml && kms-sign-digest --config c.yaml p/manifest.yaml -o s.yaml", d, t);
+	cr_expect_eq(r.code, 1, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.err, "refuses TF-A certificate tos_fw_key (rule tbbr_certs: TF-A certificates soc_fw_key); "
+			 "nothing was signed"), "%s", r.err);
+	cr_expect(!strstr(r.err, "refuses TF-A certificate soc_fw_key"), "%s", r.err);
+	cr_expect(!file_exists(pjoin(d, "s.yaml")), "no output on failure");
+	run_free(&r);
+	tmpdir_rm(d);
+}
+
 Test(tbbr_flow, a_fip_prepared_against_a_key_table_assembles_against_its_otp_value)
 {
 	const char *d = tmpdir_new();
