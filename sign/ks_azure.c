@@ -140,7 +140,7 @@ static int azure_open(struct keystore *ks, const struct sign_config *cfg, struct
 	z->rest.auth = azure_auth_cb;
 	z->rest.auth_arg = &z->auth;
 	z->rest.refresh_on_401 = 1;
-	z->rest.parse_error = azure_error;
+	z->rest.parse_error = oauth_error;
 	return 0;
 }
 

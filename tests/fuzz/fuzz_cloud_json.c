@@ -57,7 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	open_uri("hashivault://", text);
 	open_uri("azurekms://", text);
 	char msg[512];
-	azure_error(text, msg, sizeof msg);
+	oauth_error(text, msg, sizeof msg);
 	json_object *o = json_tokener_parse(text);
 	if (o && json_object_is_type(o, json_type_object)) {
 		uint32_t algo = size && (data[0] & 1) ? ECC_P384 : ECC_P256;
