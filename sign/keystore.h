@@ -85,10 +85,13 @@ extern const struct ks_ops ks_awskms_ops;
 extern const struct ks_ops ks_pkcs11_ops;
 extern const struct ks_ops ks_vault_ops;
 extern const struct ks_ops ks_azure_ops;
+extern const struct ks_ops ks_gcp_ops;
 
 /* Fill out->raw from out->der (strict) or out->der from out->raw, at the
  * width of the store's key. */
 int ks_sig_from_der(const struct keystore *ks, struct ks_sig *out, struct err *e);
 int ks_sig_from_raw(const struct keystore *ks, struct ks_sig *out, struct err *e);
+/* A PEM SubjectPublicKeyInfo (a store's answer) as a key of the ROM's curves. */
+int ks_pubkey_from_pem(const char *pem, struct pubkey *out, struct err *e);
 
 #endif

@@ -9,8 +9,6 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
-#include <openssl/err.h>
-#include <openssl/pem.h>
 
 #include "common/hex.h"
 #include "keystore.h"
@@ -209,17 +207,6 @@ static const char *hash_of(uint32_t algo)
 	return NULL;
 }
 
-static int pem_pubkey(const char *pem, struct pubkey *out, struct err *e)
-{
-	BIO *b = BIO_new_mem_buf(pem, -1);
-	EVP_PKEY *pk = b ? PEM_read_bio_PUBKEY(b, NULL, NULL, NULL) : NULL;
-	BIO_free(b);
-	ERR_clear_error();
-	int rc = pk ? pubkey_from_evp(pk, out, e) : err_set(e, ERR_KEYSTORE, "public_key is not PEM");
-	EVP_PKEY_free(pk);
-	return rc;
-}
-
 /* The answer of GET /v1/MOUNT/keys/KEY: type, the pinned version's key. */
 int vault_key_answer(struct keystore *ks, json_object *r, struct err *e)
 {
@@ -246,7 +233,7 @@ int vault_key_answer(struct keystore *ks, json_object *r, struct err *e)
 	json_object *sup = json_path(data, "supports_signing", NULL);
 	if (sup && !json_object_get_boolean(sup))
 		return err_set(e, ERR_VERIFY, "%s: the transit key does not support signing", ks->signer);
-	if (pem_pubkey(pem, &ks->pub, e) || ks->pub.algo != vault_curves[c].algo)
+	if (ks_pubkey_from_pem(pem, &ks->pub, e) || ks->pub.algo != vault_curves[c].algo)
 		return err_set(e, ERR_KEYSTORE, "%s: version %s's public_key is not a PEM %s key",
 			       ks->signer, ver, ecc_algo_name(vault_curves[c].algo));
 	snprintf(ks->signer, sizeof ks->signer, "%s/v1/%s/keys/%s?version=%u", v->addr, v->mount, v->key,

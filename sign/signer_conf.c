@@ -89,7 +89,7 @@ static int read_key(const struct ynode *k, size_t i, const char *name, struct ke
 		    struct err *e)
 {
 	static const char *const fields[] = { "uri", "module", "pin", "profile", "region",
-					      "endpoint", "policy", NULL };
+					      "endpoint", "access_token_file", "policy", NULL };
 	char ctx[4200], pin[1100] = "";
 	snprintf(ctx, sizeof ctx, "%s: keys[%zu]", name, i);
 	memset(kc, 0, sizeof *kc);
@@ -103,6 +103,8 @@ static int read_key(const struct ynode *k, size_t i, const char *name, struct ke
 	    (rc = yget_str_opt(k, "profile", kc->profile, sizeof kc->profile, ctx, e)) ||
 	    (rc = yget_str_opt(k, "region", kc->region, sizeof kc->region, ctx, e)) ||
 	    (rc = yget_str_opt(k, "endpoint", kc->endpoint, sizeof kc->endpoint, ctx, e)) ||
+	    (rc = yget_str_opt(k, "access_token_file", kc->access_token_file, sizeof kc->access_token_file,
+			       ctx, e)) ||
 	    (pin[0] && (rc = read_pin(pin, kc, ctx, e))) || (rc = read_policy(k, &kc->policy, ctx, e)))
 		return rc;
 	/* a transit key's ?version=N is part of its name; elsewhere a query is a module or a PIN */

@@ -33,6 +33,7 @@ struct key_conf {
 	enum pin_kind pin;
 	char pin_arg[1024];         /* file path or variable name */
 	char profile[128], region[64], endpoint[512];
+	char access_token_file[1024]; /* Google Cloud KMS: an access token kept in a file */
 	struct key_policy policy;
 };
 

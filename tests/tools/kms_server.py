@@ -433,14 +433,17 @@ class QuietServer(ThreadingHTTPServer):
         pass  # a client killed mid-request (the crash tests) is not an error here
 
 
-def serve_tls(server_class, handler, state, cert_dir, port, dns_names=None):
-    """HTTPS on 127.0.0.1 with a fresh self-signed certificate; prints READY <port>."""
+def serve_tls(server_class, handler, state, cert_dir, port, dns_names=None, ready=None):
+    """HTTPS on 127.0.0.1 with a fresh self-signed certificate; prints READY <port>
+    (after ready(server), when given: what must exist before a client comes)."""
     cert, key = make_cert(cert_dir, dns_names or ())
     srv = server_class(("127.0.0.1", port), handler)
     srv.state = state
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
     srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    if ready:
+        ready(srv)
     print("READY %d" % srv.server_address[1], flush=True)
     try:
         srv.serve_forever(poll_interval=0.2)
