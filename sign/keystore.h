@@ -79,6 +79,10 @@ int vault_key_answer(struct keystore *ks, struct json_object *r, struct err *e);
 int vault_signature(struct keystore *ks, struct json_object *item, struct ks_sig *out, struct err *e);
 int azure_key_answer(struct keystore *ks, struct json_object *r, struct err *e);
 int azure_sign_answer(struct keystore *ks, struct json_object *r, struct ks_sig *out, struct err *e);
+/* *corrupt: the answer failed an integrity check (CRC32C, name): worth asking again. */
+int gcp_key_answer(struct keystore *ks, struct json_object *r, int *corrupt, struct err *e);
+int gcp_sign_answer(struct keystore *ks, struct json_object *r, struct ks_sig *out, int *corrupt,
+		    struct err *e);
 
 extern const struct ks_ops ks_file_ops;
 extern const struct ks_ops ks_awskms_ops;
