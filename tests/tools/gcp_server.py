@@ -68,6 +68,14 @@ def crc32c(data):
     return crc ^ 0xFFFFFFFF
 
 
+def proto_bytes(s):
+    """A bytes field of proto3 JSON: base64, standard or URL-safe (gcloud sends the latter), padded or not."""
+    if not isinstance(s, str) or not re.match(r"^[A-Za-z0-9+/_-]*=*$", s):
+        raise ValueError("not base64")
+    s = s.rstrip("=").replace("-", "+").replace("_", "/")
+    return base64.b64decode(s + "=" * (-len(s) % 4), validate=True)
+
+
 def unb64url(s):
     return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
 
@@ -329,7 +337,7 @@ class Handler(Base):
         try:
             req = json.loads(body or b"{}")
             digests = req.get("digest") or {}
-            digest = base64.b64decode(digests.get(field, ""), validate=True)
+            digest = proto_bytes(digests.get(field, ""))
         except (ValueError, binascii.Error, AttributeError):
             self.error(400, "INVALID_ARGUMENT", "Invalid value at 'digest' (base64 expected).")
             return
