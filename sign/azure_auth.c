@@ -99,25 +99,50 @@ static int client_credentials(struct azure_auth *a, const char *tenant, const ch
 	return rc;
 }
 
-/* IMDS (AZURE_POD_IDENTITY_AUTHORITY_HOST overrides its address, as the SDKs read it). */
+/* The managed identity endpoint: App Service / Functions when IDENTITY_ENDPOINT
+ * and IDENTITY_HEADER are set (api-version 2019-08-01, X-IDENTITY-HEADER),
+ * else IMDS (AZURE_POD_IDENTITY_AUTHORITY_HOST overrides its address), in
+ * the SDKs' order. */
+static int mi_request(const char *resource, const char *client, char *url, size_t n, char *hdr, size_t hn,
+		      const char **what)
+{
+	const char *ep = env("IDENTITY_ENDPOINT"), *secret = env("IDENTITY_HEADER");
+	const char *host = env("AZURE_POD_IDENTITY_AUTHORITY_HOST");
+	char *res = curl_easy_escape(NULL, resource, 0), *cid = client ? curl_easy_escape(NULL, client, 0) : NULL;
+	if (!res || (client && !cid)) {
+		curl_free(res);
+		return -1;
+	}
+	if (ep && secret) {
+		*what = "Azure managed identity (App Service)";
+		snprintf(url, n, "%s?api-version=2019-08-01&resource=%s%s%s", ep, res, cid ? "&client_id=" : "",
+			 cid ? cid : "");
+		snprintf(hdr, hn, "X-IDENTITY-HEADER: %s", secret);
+	} else {
+		*what = "Azure managed identity (IMDS)";
+		snprintf(url, n, "%s/metadata/identity/oauth2/token?api-version=2018-02-01&resource=%s%s%s",
+			 host ? host : "http://169.254.169.254", res, cid ? "&client_id=" : "", cid ? cid : "");
+		snprintf(hdr, hn, "Metadata: true");
+	}
+	curl_free(res);
+	curl_free(cid);
+	return 0;
+}
+
 static int managed_identity(struct azure_auth *a, const char *client, struct err *e)
 {
-	const char *host = env("AZURE_POD_IDENTITY_AUTHORITY_HOST");
-	char resource[256], url[1200], *res;
+	char resource[256], url[1600], hdr[600];
 	size_t n = strlen(a->scope) - strlen("/.default");
 	snprintf(resource, sizeof resource, "%.*s", (int)n, a->scope);
-	res = curl_easy_escape(NULL, resource, 0);
-	snprintf(url, sizeof url, "%s/metadata/identity/oauth2/token?api-version=2018-02-01&resource=%s%s%s",
-		 host ? host : "http://169.254.169.254", res ? res : "", client ? "&client_id=" : "",
-		 client ? client : "");
-	curl_free(res);
 	snprintf(a->source, sizeof a->source, "managed identity");
-	struct rest_client rc_imds = a->rest;
-	rc_imds.service = "Azure managed identity (IMDS)";
-	static const char *const metadata[] = { "Metadata: true", NULL };
+	struct rest_client rc_mi = a->rest;
+	if (mi_request(resource, client, url, sizeof url, hdr, sizeof hdr, &rc_mi.service))
+		return err_set(e, ERR_INTERNAL, "out of memory");
+	const char *const headers[] = { hdr, NULL };
 	struct rest_request rq = { .method = "GET", .url = url, .what = "token", .connect_timeout_ms = 2000,
-				   .headers = metadata };
-	int rc = oauth_fetch(&rc_imds, &rq, &a->tok, a->source, e);
+				   .headers = headers };
+	int rc = oauth_fetch(&rc_mi, &rq, &a->tok, a->source, e);
+	OPENSSL_cleanse(hdr, sizeof hdr);
 	if (rc)
 		err_prefix(e, "no Azure credentials: AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or "
 			   "AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE) are not set, and the "

@@ -9,11 +9,25 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
 #include "azure_auth.h"
 #include "common/hex.h"
+
+/* A PKCS#12 (.pfx) file, as the Azure SDKs also take it. */
+static void load_pfx(BIO *b, const char *pass, X509 **cert, EVP_PKEY **key)
+{
+	PKCS12 *p12 = d2i_PKCS12_bio(b, NULL);
+	X509_free(*cert);
+	EVP_PKEY_free(*key);
+	*cert = NULL;
+	*key = NULL;
+	if (p12 && PKCS12_parse(p12, pass ? pass : "", key, cert, NULL) != 1 && !pass)
+		PKCS12_parse(p12, NULL, key, cert, NULL);
+	PKCS12_free(p12);
+}
 
 static int load(const char *path, X509 **cert, EVP_PKEY **key, struct err *e)
 {
@@ -24,11 +38,16 @@ static int load(const char *path, X509 **cert, EVP_PKEY **key, struct err *e)
 	*cert = PEM_read_bio_X509(b, NULL, NULL, NULL);
 	(void)BIO_reset(b);
 	*key = PEM_read_bio_PrivateKey(b, NULL, NULL, (void *)(pass ? pass : ""));
+	if (!*cert || !*key) {
+		(void)BIO_reset(b);
+		load_pfx(b, pass, cert, key);
+	}
 	BIO_free(b);
 	ERR_clear_error();
 	if (!*cert || !*key)
-		return err_set(e, ERR_KEYSTORE, "%s: a PEM file with the certificate and its private key is "
-			       "expected (AZURE_CLIENT_CERTIFICATE_PASSWORD if the key is encrypted)", path);
+		return err_set(e, ERR_KEYSTORE, "%s: a PEM file with the certificate and its private key, or a "
+			       "PKCS#12 (.pfx) file, is expected (AZURE_CLIENT_CERTIFICATE_PASSWORD if it is "
+			       "encrypted)", path);
 	if (EVP_PKEY_get_base_id(*key) != EVP_PKEY_RSA || X509_check_private_key(*cert, *key) != 1)
 		return err_set(e, ERR_KEYSTORE, "%s: the private key must be the certificate's, and RSA "
 			       "(Entra ID takes RS256 client assertions)", path);

@@ -4,6 +4,7 @@
  * CLI and cosign read (BAO_* first for openbao://). A batch of digests goes
  * out as one request (batch_input). */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #include "keystore.h"
 #include "rest.h"
 #include "signer_conf.h"
+#include "vault_approle.h"
 
 /* Vault transit answers at most what it is sent; 64 digests keep a request
  * under 8 KiB and an answer under 16 KiB. */
@@ -29,6 +31,9 @@ struct vault {
 	char ca[4096];
 	char token[4096];
 	char token_src[64];
+	const struct key_conf *approle; /* AppRole login configured, or NULL */
+	pthread_mutex_t mu;   /* the token, when an AppRole login renews it */
+	time_t renew_at;      /* 0: never */
 	unsigned version;     /* pinned: from the URI, or the latest when the key is read */
 };
 
@@ -76,10 +81,26 @@ static int parse_uri(struct keystore *ks, struct vault *v, struct err *e)
 	return 0;
 }
 
+/* Log in with the configured AppRole; renew at half a short lease, or a
+ * minute before a long one ends. */
+static int approle_login(struct vault *v, struct err *e)
+{
+	long lease = 0;
+	int rc = vault_approle_login(&v->rest, v->addr, v->ns, v->approle, v->token, sizeof v->token, &lease, e);
+	if (!rc)
+		v->renew_at = lease ? time(NULL) + (lease < 120 ? lease / 2 : lease - 60) : 0;
+	return rc;
+}
+
 static int load_token(struct vault *v, struct err *e)
 {
 	const char *t = venv(v, "TOKEN"), *f = venv(v, "TOKEN_FILE"), *home = getenv("HOME");
 	char path[4200];
+	if (v->approle) {
+		snprintf(v->token_src, sizeof v->token_src, "AppRole auth/%.40s",
+			 v->approle->approle_mount[0] ? v->approle->approle_mount : "approle");
+		return approle_login(v, e);
+	}
 	if (t) {
 		snprintf(v->token_src, sizeof v->token_src, "%s_TOKEN", v->bao && getenv("BAO_TOKEN") ? "BAO" : "VAULT");
 		if (strlen(t) >= sizeof v->token)
@@ -105,9 +126,15 @@ static int vault_auth(void *arg, int refresh, struct curl_slist **hdrs, struct e
 {
 	struct vault *v = arg;
 	char line[4300];
+	int rc = 0;
 	(void)refresh;
-	(void)e;
+	pthread_mutex_lock(&v->mu);
+	if (v->approle && v->renew_at && time(NULL) >= v->renew_at)
+		rc = approle_login(v, e);
 	snprintf(line, sizeof line, "X-Vault-Token: %s", v->token);
+	pthread_mutex_unlock(&v->mu);
+	if (rc)
+		return rc;
 	*hdrs = curl_slist_append(*hdrs, line);
 	OPENSSL_cleanse(line, sizeof line);
 	if (v->ns[0]) {
@@ -180,6 +207,8 @@ static int vault_open(struct keystore *ks, const struct sign_config *cfg, struct
 	if (!v)
 		return err_set(e, ERR_INTERNAL, "out of memory");
 	v->bao = !strncmp(ks->uri, "openbao://", 10);
+	v->approle = ks->conf && ks->conf->approle_role_id[0] ? ks->conf : NULL;
+	pthread_mutex_init(&v->mu, NULL);
 	ks->state = v;
 	int rc = parse_uri(ks, v, e);
 	if (!rc)
@@ -369,6 +398,7 @@ static void vault_close(struct keystore *ks)
 	struct vault *v = ks->state;
 	if (v) {
 		OPENSSL_cleanse(v->token, sizeof v->token);
+		pthread_mutex_destroy(&v->mu);
 		free(v);
 	}
 	ks->state = NULL;

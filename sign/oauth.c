@@ -53,8 +53,10 @@ int oauth_set(struct oauth_token *t, const char *token, long secs, const char *s
 
 int oauth_take(struct oauth_token *t, json_object *r, const char *source, struct err *e)
 {
-	json_object *exp = json_path(r, "expires_in", NULL);
+	json_object *exp = json_path(r, "expires_in", NULL), *on = json_path(r, "expires_on", NULL);
 	long secs = exp ? strtol(json_object_get_string(exp), NULL, 10) : 0;
+	if (!exp && on) /* Azure App Service answers only expires_on (Unix seconds) */
+		secs = strtol(json_object_get_string(on), NULL, 10) - (long)time(NULL);
 	return oauth_set(t, json_str(r, "access_token"), secs, source, e);
 }
 

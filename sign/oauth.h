@@ -33,7 +33,8 @@ int oauth_header(struct oauth_token *t, int refresh,
 		 struct curl_slist **hdrs, struct err *e);
 /* Keep a token valid for secs seconds (a default when secs <= 0). */
 int oauth_set(struct oauth_token *t, const char *token, long secs, const char *source, struct err *e);
-/* A token endpoint's answer: access_token, expires_in (a number, or IMDS's string). */
+/* A token endpoint's answer: access_token, expires_in (a number, or IMDS's
+ * string), else expires_on (Unix seconds, Azure App Service). */
 int oauth_take(struct oauth_token *t, json_object *r, const char *source, struct err *e);
 /* One token request on a fresh connection, its answer taken into t. */
 int oauth_fetch(struct rest_client *c, const struct rest_request *rq, struct oauth_token *t,

@@ -85,11 +85,36 @@ static int read_policy(const struct ynode *k, struct key_policy *p, const char *
 	return 0;
 }
 
+/* approle: { role_id, secret_id_file, mount } of a Vault / OpenBao key. */
+static int read_approle(const struct ynode *k, struct key_conf *kc, const char *ctx, struct err *e)
+{
+	static const char *const fields[] = { "role_id", "secret_id_file", "mount", NULL };
+	const struct ynode *a = ymap_get(k, "approle");
+	int rc;
+	if (!a)
+		return 0;
+	if (a->type != YN_MAP)
+		return err_set(e, ERR_INPUT, "%s: line %zu: approle must be a map (role_id, secret_id_file, "
+			       "mount)", ctx, a->line);
+	if (strncmp(kc->uri, "hashivault://", 13) && strncmp(kc->uri, "openbao://", 10))
+		return err_set(e, ERR_INPUT, "%s: line %zu: approle is for hashivault:// and openbao:// keys",
+			       ctx, a->line);
+	if ((rc = ymap_only(a, fields, ctx, e)) ||
+	    (rc = yget_str(a, "role_id", kc->approle_role_id, sizeof kc->approle_role_id, ctx, e)) ||
+	    (rc = yget_str(a, "secret_id_file", kc->approle_secret_file, sizeof kc->approle_secret_file, ctx, e)) ||
+	    (rc = yget_str_opt(a, "mount", kc->approle_mount, sizeof kc->approle_mount, ctx, e)))
+		return rc;
+	if (!kc->approle_role_id[0] || strstr(kc->approle_mount, "..") || strchr(kc->approle_mount, '?'))
+		return err_set(e, ERR_INPUT, "%s: line %zu: approle needs a role_id and a plain mount name", ctx,
+			       a->line);
+	return 0;
+}
+
 static int read_key(const struct ynode *k, size_t i, const char *name, struct key_conf *kc,
 		    struct err *e)
 {
 	static const char *const fields[] = { "uri", "module", "pin", "profile", "region",
-					      "endpoint", "access_token_file", "policy", NULL };
+					      "endpoint", "access_token_file", "approle", "policy", NULL };
 	char ctx[4200], pin[1100] = "";
 	snprintf(ctx, sizeof ctx, "%s: keys[%zu]", name, i);
 	memset(kc, 0, sizeof *kc);
@@ -105,7 +130,8 @@ static int read_key(const struct ynode *k, size_t i, const char *name, struct ke
 	    (rc = yget_str_opt(k, "endpoint", kc->endpoint, sizeof kc->endpoint, ctx, e)) ||
 	    (rc = yget_str_opt(k, "access_token_file", kc->access_token_file, sizeof kc->access_token_file,
 			       ctx, e)) ||
-	    (pin[0] && (rc = read_pin(pin, kc, ctx, e))) || (rc = read_policy(k, &kc->policy, ctx, e)))
+	    (pin[0] && (rc = read_pin(pin, kc, ctx, e))) || (rc = read_policy(k, &kc->policy, ctx, e)) ||
+	    (rc = read_approle(k, kc, ctx, e)))
 		return rc;
 	/* a transit key's ?version=N is part of its name; elsewhere a query is a module or a PIN */
 	int versioned = !strncmp(kc->uri, "hashivault://", 13) || !strncmp(kc->uri, "openbao://", 10);

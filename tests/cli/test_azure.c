@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tests/helpers/kms.h"
 #include "tests/helpers/release.h"
@@ -283,7 +284,8 @@ static void start_cert(void)
 	struct run r = run_cmd("cd %s && openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem "
 			       "-subj /CN=stm32-signer -days 2 2>/dev/null && cat cert.pem key.pem > client.pem && "
 			       "openssl req -x509 -newkey rsa:2048 -nodes -keyout k2.pem -out c2.pem -subj /CN=other "
-			       "-days 2 2>/dev/null && cat c2.pem k2.pem > other.pem", d);
+			       "-days 2 2>/dev/null && cat c2.pem k2.pem > other.pem && "
+			       "openssl pkcs12 -export -in cert.pem -inkey key.pem -passout pass:pfx-pass -out client.pfx", d);
 	cr_assert_eq(r.code, 0, "%s", r.err);
 	run_free(&r);
 	char extra[256];
@@ -311,6 +313,49 @@ Test(azure, a_client_certificate_signs_the_assertion_and_another_certificate_is_
 	r = run_cmd("%s cd %s && unset AZURE_CLIENT_SECRET && export AZURE_CLIENT_CERTIFICATE_PATH=%s/cert.pem && "
 		    "kms-sign-digest -q --config signer.yaml out/manifest.yaml -o out/sigs.yaml", srv.env, dir, dir);
 	cr_expect_eq(r.code, 5, "%s", r.err);
-	cr_expect(strstr(r.err, "a PEM file with the certificate and its private key is expected") != NULL, "%s", r.err);
+	cr_expect(strstr(r.err, "a PEM file with the certificate and its private key, or a PKCS#12 (.pfx) file, is expected") != NULL, "%s", r.err);
+	run_free(&r);
+}
+
+Test(azure, a_pkcs12_client_certificate_with_its_password_signs_the_assertion, .init = start_cert, .fini = stop)
+{
+	make_release(2, 1, uri_of("127.0.0.1", "fsbl", V1));
+	struct run r = run_cmd("%s cd %s && unset AZURE_CLIENT_SECRET && export AZURE_CLIENT_CERTIFICATE_PATH=%s/client.pfx "
+			       "AZURE_CLIENT_CERTIFICATE_PASSWORD=pfx-pass && "
+			       "kms-sign-digest -q --config signer.yaml out/manifest.yaml -o out/sigs.yaml", srv.env, dir, dir);
+	cr_expect_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+	expect_assembles(dir);
+	r = run_cmd("%s cd %s && rm out/sigs.yaml && unset AZURE_CLIENT_SECRET && export AZURE_CLIENT_CERTIFICATE_PATH=%s/client.pfx "
+		    "AZURE_CLIENT_CERTIFICATE_PASSWORD=wrong && "
+		    "kms-sign-digest -q --config signer.yaml out/manifest.yaml -o out/sigs.yaml", srv.env, dir, dir);
+	cr_expect_eq(r.code, 5, "%s", r.err);
+	cr_expect(strstr(r.err, "PKCS#12 (.pfx) file, is expected") != NULL, "%s", r.err);
+	cr_expect(access(pjoin(dir, "out/sigs.yaml"), F_OK) != 0, "no signatures document on failure");
+	cr_expect_null(strstr(r.err, "pfx-pass"), "the password was printed");
+	run_free(&r);
+}
+
+static void start_app_service(void)
+{
+	start_with("--app-service-secret loopback-identity-header");
+}
+
+Test(azure, app_service_identity_is_asked_with_its_header_before_imds, .init = start_app_service, .fini = stop)
+{
+	make_release(2, 1, uri_of("127.0.0.1", "fsbl", V1));
+	struct run r = run_cmd("%s cd %s && unset AZURE_CLIENT_SECRET AZURE_TENANT_ID && "
+			       "export IDENTITY_ENDPOINT=https://127.0.0.1:$P/msi/token IDENTITY_HEADER=loopback-identity-header && "
+			       "kms-sign-digest -q --config signer.yaml out/manifest.yaml -o out/sigs.yaml", srv.env, dir);
+	cr_expect_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+	cr_expect_eq(kms_stat(&srv, "imds"), 1);
+	expect_assembles(dir);
+	r = run_cmd("%s cd %s && rm out/sigs.yaml && unset AZURE_CLIENT_SECRET AZURE_TENANT_ID && "
+		    "export IDENTITY_ENDPOINT=https://127.0.0.1:$P/msi/token IDENTITY_HEADER=not-the-header && "
+		    "kms-sign-digest -q --config signer.yaml out/manifest.yaml -o out/sigs.yaml", srv.env, dir);
+	cr_expect_eq(r.code, 5, "%s", r.err);
+	cr_expect(strstr(r.err, "App Service") != NULL, "the message names the endpoint: %s", r.err);
+	cr_expect_null(strstr(r.err, "not-the-header"), "the identity header was printed");
 	run_free(&r);
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tests/helpers/kms.h"
 #include "tests/helpers/release.h"
@@ -279,5 +280,39 @@ Test(vault, the_signer_configuration_gives_the_address_and_a_key_outside_it_is_r
 	r = run_cmd("%s cd %s && kms-sign-digest -q --config signer.yaml out/manifest.yaml -o out/sigs.yaml", srv.env, dir);
 	cr_expect_eq(r.code, 2, "%s", r.err);
 	cr_expect(strstr(r.err, "hashivault://fsbl?version=2 is not in the signer configuration") != NULL, "%s", r.err);
+	run_free(&r);
+}
+
+static void start_approle(void)
+{
+	start_with("--approle role-1234:secret-5678 --approle-ttl 2");
+}
+
+/* An AppRole token of a 2-second lease is renewed by logging in again during
+ * the batch; a wrong secret_id is refused and never printed. */
+Test(vault, approle_from_the_signer_configuration_logs_in_and_renews_a_short_lease, .init = start_approle,
+     .fini = stop, .timeout = 120)
+{
+	make_release(60, 1, "hashivault://fsbl?version=1");
+	kms_control(&srv, "{\"latency_ms\": 60}");
+	struct run r = run_cmd("%s cd %s && unset VAULT_TOKEN && echo secret-5678 > sid && "
+			       "printf 'format: stm32-signer/1\nkeys:\n  - uri: hashivault://fsbl?version=1\n"
+			       "    approle: {role_id: role-1234, secret_id_file: sid}\n' > signer.yaml && "
+			       "kms-sign-digest -q --config signer.yaml --batch-size 1 --jobs 2 --audit-log a.jsonl "
+			       "out/manifest.yaml -o out/sigs.yaml && grep -c 'AppRole auth/approle' a.jsonl",
+			       srv.env, dir);
+	cr_assert_eq(r.code, 0, "%s", r.err);
+	cr_expect_eq((int)strtol(r.out, NULL, 10), 60, "the audit log names the AppRole: %s", r.out);
+	run_free(&r);
+	cr_expect_geq(kms_stat(&srv, "logins"), 2, "the 2-second lease was renewed");
+	cr_expect_eq(kms_stat(&srv, "sign"), 60);
+	expect_assembles(dir);
+	kms_control(&srv, "{}");
+	r = run_cmd("%s cd %s && unset VAULT_TOKEN && rm out/sigs.yaml && echo wrong-secret-99 > sid && "
+		    "kms-sign-digest -q --config signer.yaml out/manifest.yaml -o out/sigs.yaml", srv.env, dir);
+	cr_expect_eq(r.code, 5, "%s", r.err);
+	cr_expect(strstr(r.err, "invalid role or secret ID") != NULL, "%s", r.err);
+	cr_expect_null(strstr(r.err, "wrong-secret-99"), "the secret_id was printed");
+	cr_expect(access(pjoin(dir, "out/sigs.yaml"), F_OK) != 0, "no signatures document on failure");
 	run_free(&r);
 }

@@ -10,6 +10,7 @@ Serves, over HTTPS on 127.0.0.1 with a self-signed certificate written to
                                           the signature checked against --client-cert); scope checked
   GET  /<tenant>/v2.0/.well-known/openid-configuration   (what MSAL reads first)
   GET  /metadata/identity/oauth2/token    managed identity (Metadata: true, resource)
+  GET  /msi/token                         App Service identity (X-IDENTITY-HEADER, api-version 2019-08-01)
   GET  /keys/<name>/<version>?api-version=7.x|YYYY-MM-DD           the key as a JWK
   POST /keys/<name>/<version>/sign?api-version=(same)      {"alg": "ES256"|"ES384", "value": b64url}
 and checks what Key Vault checks: a bearer token this endpoint issued for the
@@ -139,6 +140,8 @@ class Handler(QuietHandler):
             self.openid(u.path.split("/")[1])
         elif u.path.rstrip("/") == "/metadata/identity/oauth2/token":  # MSAL adds a slash
             self.imds(q)
+        elif u.path == "/msi/token":
+            self.app_service(q)
         else:
             self.vault("GET", u.path, q, b"")
 
@@ -267,6 +270,20 @@ class Handler(QuietHandler):
         self.answer(200, {"access_token": st.issue(res), "client_id": q.get("client_id", "mi-client"),
                           "expires_in": "86399", "expires_on": str(now + 86399), "ext_expires_in": "86399",
                           "not_before": str(now), "resource": res, "token_type": "Bearer"})
+
+    def app_service(self, q):
+        """App Service / Functions identity endpoint (api-version 2019-08-01)."""
+        st = self.server.state
+        if not st.args.app_service_secret or self.headers.get("X-IDENTITY-HEADER") != st.args.app_service_secret:
+            self.answer(401, {"statusCode": 401, "message": "X-IDENTITY-HEADER is missing or wrong"})
+            return
+        res = q.get("resource", "").rstrip("/")
+        if q.get("api-version") != "2019-08-01" or res not in AUDIENCE.values():
+            self.answer(400, {"statusCode": 400, "message": "api-version 2019-08-01 and a resource are required"})
+            return
+        st.count("imds")
+        self.answer(200, {"access_token": st.issue(res), "expires_on": str(int(time.time()) + 86399),
+                          "resource": res, "token_type": "Bearer", "client_id": q.get("client_id", "mi-client")})
 
     # ---- Key Vault ----
 
@@ -419,6 +436,7 @@ def main():
     p.add_argument("--client-secret", default="loopback-client-secret~value")
     p.add_argument("--assertion", default="loopback.federated.token")
     p.add_argument("--managed-identity", action="store_true")
+    p.add_argument("--app-service-secret", default=None, help="the X-IDENTITY-HEADER App Service expects")
     p.add_argument("--client-cert", default=None, help="PEM certificate registered for the client")
     args = p.parse_args()
     # names under .localhost resolve to 127.0.0.1 in libcurl: a Managed HSM host for tests

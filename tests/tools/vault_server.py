@@ -48,6 +48,7 @@ HASHES = {"sha2-224": hashes.SHA224(), "sha2-256": hashes.SHA256(), "sha2-384": 
 class State:
     def __init__(self, args):
         self.lock = threading.Lock()
+        self.args = args
         self.token = args.token
         self.namespace = args.namespace
         self.mount = args.mount.strip("/")
@@ -58,13 +59,15 @@ class State:
             for path in paths.split(","):
                 with open(path, "rb") as f:
                     self.keys[name].append(serialization.load_pem_private_key(f.read(), None))
+        self.approle = args.approle.split(":", 1) if args.approle else None
+        self.issued = {}  # AppRole client token -> when its lease ends
         self.faults = {}
         self.reset_stats()
 
     def reset_stats(self):
         self.stats = {"requests": 0, "sign_requests": 0, "batch_requests": 0, "sign": 0,
                       "read_key": 0, "throttled": 0, "errors500": 0, "max_batch": 0,
-                      "denied": 0, "sign_per_digest": {}}
+                      "denied": 0, "logins": 0, "sign_per_digest": {}}
 
     def count(self, key, n=1):
         with self.lock:
@@ -124,7 +127,10 @@ class Handler(QuietHandler):
     def authorised(self):
         st = self.server.state
         ns = self.headers.get("X-Vault-Namespace", "").strip("/")
-        if self.headers.get("X-Vault-Token") != st.token or (st.namespace or "") != ns:
+        tok = self.headers.get("X-Vault-Token")
+        with st.lock:
+            issued = st.issued.get(tok, 0) > time.time()
+        if (tok != st.token and not issued) or (st.namespace or "") != ns:
             st.count("denied")
             self.errors(403, "permission denied")
             return False
@@ -160,6 +166,9 @@ class Handler(QuietHandler):
         if not path.startswith("/v1/"):
             self.errors(404, "no handler for route")
             return
+        if path == "/v1/auth/approle/login" and method == "POST":
+            self.approle_login(body)
+            return
         if not self.authorised() or self.inject():
             return
         parts = path[len("/v1/"):].split("/")
@@ -174,6 +183,33 @@ class Handler(QuietHandler):
             self.sign(rest[0], rest[1] if len(rest) == 2 else None, body)
         else:
             self.errors(405, "unsupported operation")
+
+    def approle_login(self, body):
+        """auth/approle/login: role_id and secret_id buy a token with a lease."""
+        st = self.server.state
+        try:
+            req = json.loads(body or b"{}")
+        except ValueError:
+            self.errors(400, "failed to parse JSON input")
+            return
+        ns = self.headers.get("X-Vault-Namespace", "").strip("/")
+        if not st.approle or [req.get("role_id"), req.get("secret_id")] != st.approle or \
+                (st.namespace or "") != ns:
+            st.count("denied")
+            self.errors(400, "invalid role or secret ID")
+            return
+        tok = "hvs.approle-" + uuid.uuid4().hex
+        ttl = st.args.approle_ttl
+        with st.lock:
+            st.issued[tok] = time.time() + ttl
+            st.stats["logins"] += 1
+        env = self.envelope(None)
+        env["auth"] = {"client_token": tok, "accessor": uuid.uuid4().hex, "policies": ["default", "sign"],
+                       "token_policies": ["default", "sign"], "metadata": {"role_name": "signer"},
+                       "lease_duration": ttl, "renewable": True, "entity_id": str(uuid.uuid4()),
+                       "token_type": "service", "orphan": True}
+        env["mount_type"] = ""
+        self.answer(200, env)
 
     def read_key(self, name):
         st = self.server.state
@@ -277,6 +313,8 @@ def main():
     p.add_argument("--token", default="hvs.loopback-test-token")
     p.add_argument("--namespace", default=None)
     p.add_argument("--mount", default="transit")
+    p.add_argument("--approle", default=None, help="ROLE_ID:SECRET_ID that auth/approle/login accepts")
+    p.add_argument("--approle-ttl", type=int, default=3600, help="lease of an AppRole token, seconds")
     args = p.parse_args()
     serve_tls(QuietServer, Handler, State(args), args.cert_dir, args.port)
 
