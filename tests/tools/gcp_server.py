@@ -46,7 +46,7 @@ from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kms_server import QuietHandler, QuietServer, serve_tls  # noqa: E402
+from kms_server import FakeState, QuietHandler, QuietServer, serve_tls  # noqa: E402
 
 from cryptography.exceptions import InvalidSignature  # noqa: E402
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
@@ -80,7 +80,7 @@ def unb64url(s):
     return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
 
 
-class State:
+class State(FakeState):
     def __init__(self, args):
         self.lock = threading.Lock()
         self.args = args
@@ -100,13 +100,6 @@ class State:
         self.stats = {"requests": 0, "sign": 0, "get_public_key": 0, "token": 0, "metadata": 0,
                       "throttled": 0, "errors500": 0, "unauthorized": 0, "sign_per_digest": {}}
 
-    def count(self, key, n=1):
-        with self.lock:
-            self.stats[key] += n
-
-    def chance(self, name):
-        share = float(self.faults.get(name, 0) or 0)
-        return share > 0 and random.random() < share
 
     def take(self, name):
         """A counted fault: true (always) or a number of answers, spent one by one."""
@@ -147,18 +140,8 @@ def write_service_account(state, cert_dir, port):
 
 class Base(QuietHandler):
     def answer(self, status, obj, headers=()):
-        body = json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=UTF-8")
-        for k, v in headers:
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def body(self):
-        n = int(self.headers.get("Content-Length", "0"))
-        return self.rfile.read(n)
+        self.send_body(status, json.dumps(obj).encode(),
+                       [("Content-Type", "application/json; charset=UTF-8")] + list(headers))
 
 
 class Metadata(Base):
@@ -168,12 +151,8 @@ class Metadata(Base):
         st = self.server.state
         u = urlsplit(self.path)
         if self.headers.get("Metadata-Flavor") != "Google":
-            body = b"Missing required header: Metadata-Flavor\n"
-            self.send_response(403)
-            self.send_header("Content-Type", "text/plain; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self.send_body(403, b"Missing required header: Metadata-Flavor\n",
+                           [("Content-Type", "text/plain; charset=utf-8")])
             return
         if u.path != "/computeMetadata/v1/instance/service-accounts/default/token":
             self.answer(404, {"error": "not found"}, [("Metadata-Flavor", "Google")])
@@ -204,7 +183,7 @@ class Handler(Base):
     def do_POST(self):
         st = self.server.state
         u = urlsplit(self.path)
-        body = self.body()
+        body = self.read_body()
         if u.path == "/_control":
             st.faults = json.loads(body or b"{}")
             if st.faults.get("revoke_tokens"):

@@ -51,7 +51,19 @@ from cryptography.x509.oid import NameOID
 ACCOUNT = "111122223333"
 
 
-class State:
+class FakeState:
+    """The counters and faults of a loopback fake (self.lock, self.stats, self.faults)."""
+
+    def count(self, key, n=1):
+        with self.lock:
+            self.stats[key] += n
+
+    def chance(self, name):
+        share = float(self.faults.get(name, 0) or 0)
+        return share > 0 and random.random() < share
+
+
+class State(FakeState):
     def __init__(self, args):
         self.lock = threading.Lock()
         self.access_key = args.access_key
@@ -79,16 +91,8 @@ class State:
                       "connections": 0, "raw_sign": 0, "sts": 0, "sign_per_digest": {}}
         self.window = []
 
-    def count(self, key, n=1):
-        with self.lock:
-            self.stats[key] += n
-
     def skew(self):
         return float(self.faults.get("skew_seconds", 0) or 0)
-
-    def chance(self, name):
-        share = float(self.faults.get(name, 0) or 0)
-        return share > 0 and random.random() < share
 
 
 def make_cert(cert_dir, dns_names=()):
@@ -139,6 +143,18 @@ class QuietHandler(BaseHTTPRequestHandler):
     # ~40 ms for the client's delayed ACK (measured by make bench)
     disable_nagle_algorithm = True
 
+    def send_body(self, status, body, headers=()):
+        """One answer: the status, the headers given, Content-Length and body (bytes)."""
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def read_body(self):
+        return self.rfile.read(int(self.headers.get("Content-Length", "0")))
+
     def log_message(self, fmt, *args):
         pass
 
@@ -152,12 +168,8 @@ class Handler(QuietHandler):
         return super().date_time_string(timestamp)
 
     def answer(self, status, obj=None, raw=None):
-        body = raw if raw is not None else json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/x-amz-json-1.1")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.send_body(status, raw if raw is not None else json.dumps(obj).encode(),
+                       [("Content-Type", "application/x-amz-json-1.1")])
 
     def error(self, status, kind, message):
         self.answer(status, {"__type": kind, "message": message})
@@ -425,7 +437,7 @@ CURVES = {
 
 
 class QuietServer(ThreadingHTTPServer):
-    """The loopback fakes' server (this one, vault_server.py, azure_server.py)."""
+    """The loopback fakes' server (this one, vault_server.py, azure_server.py, gcp_server.py)."""
     daemon_threads = True
     request_queue_size = 256
 

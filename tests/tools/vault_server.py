@@ -28,14 +28,13 @@ import binascii
 import hashlib
 import json
 import os
-import random
 import sys
 import threading
 import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kms_server import QuietHandler, QuietServer, serve_tls  # noqa: E402
+from kms_server import FakeState, QuietHandler, QuietServer, serve_tls  # noqa: E402
 
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec, utils  # noqa: E402
@@ -45,7 +44,7 @@ HASHES = {"sha2-224": hashes.SHA224(), "sha2-256": hashes.SHA256(), "sha2-384": 
           "sha2-512": hashes.SHA512()}
 
 
-class State:
+class State(FakeState):
     def __init__(self, args):
         self.lock = threading.Lock()
         self.args = args
@@ -69,28 +68,14 @@ class State:
                       "read_key": 0, "throttled": 0, "errors500": 0, "max_batch": 0,
                       "denied": 0, "logins": 0, "sign_per_digest": {}}
 
-    def count(self, key, n=1):
-        with self.lock:
-            self.stats[key] += n
-
-    def chance(self, name):
-        share = float(self.faults.get(name, 0) or 0)
-        return share > 0 and random.random() < share
 
 
 class Handler(QuietHandler):
     server_version = "loopback-vault"
 
     def answer(self, status, obj, headers=()):
-        body = json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Cache-Control", "no-store")
-        for k, v in headers:
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.send_body(status, json.dumps(obj).encode(),
+                       [("Content-Type", "application/json"), ("Cache-Control", "no-store")] + list(headers))
 
     def errors(self, status, *msgs, headers=()):
         self.answer(status, {"errors": list(msgs)}, headers)
