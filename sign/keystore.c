@@ -6,6 +6,7 @@
 #include <openssl/pem.h>
 
 #include "common/uri.h"
+#include "http.h"
 
 int keystore_open(struct keystore *ks, const char *uri, const struct sign_config *cfg,
 		  struct err *e)
@@ -71,4 +72,18 @@ int ks_pubkey_from_pem(const char *pem, struct pubkey *out, struct err *e)
 	int rc = pk ? pubkey_from_evp(pk, out, e) : err_set(e, ERR_KEYSTORE, "public_key is not PEM");
 	EVP_PKEY_free(pk);
 	return rc;
+}
+
+void *ks_http_worker_open(struct keystore *ks, struct err *e)
+{
+	CURL *h = http_handle_new();
+	if (!h)
+		err_set(e, ERR_INTERNAL, "%s: cannot create an HTTP handle", ks->signer);
+	return h;
+}
+
+void ks_http_worker_close(struct keystore *ks, void *worker)
+{
+	(void)ks;
+	curl_easy_cleanup(worker);
 }

@@ -95,6 +95,9 @@ extern const struct ks_ops ks_gcp_ops;
  * width of the store's key. */
 int ks_sig_from_der(const struct keystore *ks, struct ks_sig *out, struct err *e);
 int ks_sig_from_raw(const struct keystore *ks, struct ks_sig *out, struct err *e);
+/* A worker of the HTTPS stores: its own libcurl handle (connections reused). */
+void *ks_http_worker_open(struct keystore *ks, struct err *e);
+void ks_http_worker_close(struct keystore *ks, void *worker);
 /* A PEM SubjectPublicKeyInfo (a store's answer) as a key of the ROM's curves. */
 int ks_pubkey_from_pem(const char *pem, struct pubkey *out, struct err *e);
 

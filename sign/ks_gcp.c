@@ -272,14 +272,6 @@ static int gcp_public_key(struct keystore *ks, struct err *e)
 	return rc;
 }
 
-static void *gcp_worker_open(struct keystore *ks, struct err *e)
-{
-	CURL *h = http_handle_new();
-	if (!h)
-		err_set(e, ERR_INTERNAL, "%s: cannot create an HTTP handle", ks->signer);
-	return h;
-}
-
 static int gcp_sign(struct keystore *ks, void *w, const uint8_t *digest, size_t len, struct ks_sig *out,
 		    struct err *e)
 {
@@ -304,12 +296,6 @@ static int gcp_sign(struct keystore *ks, void *w, const uint8_t *digest, size_t 
 	return rc;
 }
 
-static void gcp_worker_close(struct keystore *ks, void *w)
-{
-	(void)ks;
-	curl_easy_cleanup(w);
-}
-
 static void gcp_close(struct keystore *ks)
 {
 	struct gcp *g = ks->state;
@@ -323,8 +309,8 @@ const struct ks_ops ks_gcp_ops = {
 	.scheme = "gcpkms",
 	.open = gcp_open,
 	.public_key = gcp_public_key,
-	.worker_open = gcp_worker_open,
+	.worker_open = ks_http_worker_open,
 	.sign = gcp_sign,
-	.worker_close = gcp_worker_close,
+	.worker_close = ks_http_worker_close,
 	.close = gcp_close,
 };

@@ -312,14 +312,6 @@ int vault_signature(struct keystore *ks, json_object *item, struct ks_sig *out, 
 	return 0;
 }
 
-static void *vault_worker_open(struct keystore *ks, struct err *e)
-{
-	CURL *h = http_handle_new();
-	if (!h)
-		err_set(e, ERR_INTERNAL, "%s: cannot create an HTTP handle", ks->signer);
-	return h;
-}
-
 /* POST /v1/MOUNT/sign/KEY/sha2-256|sha2-384 with the digest(s) as they are. */
 static int sign_request(struct keystore *ks, CURL *h, const uint8_t *const *digests, size_t len,
 			size_t n, json_object **r, struct err *e)
@@ -387,12 +379,6 @@ static void vault_sign_batch(struct keystore *ks, void *w, const uint8_t *const 
 	json_object_put(r);
 }
 
-static void vault_worker_close(struct keystore *ks, void *w)
-{
-	(void)ks;
-	curl_easy_cleanup(w);
-}
-
 static void vault_close(struct keystore *ks)
 {
 	struct vault *v = ks->state;
@@ -408,9 +394,9 @@ const struct ks_ops ks_vault_ops = {
 	.scheme = "hashivault",
 	.open = vault_open,
 	.public_key = vault_public_key,
-	.worker_open = vault_worker_open,
+	.worker_open = ks_http_worker_open,
 	.sign = vault_sign,
 	.sign_batch = vault_sign_batch,
-	.worker_close = vault_worker_close,
+	.worker_close = ks_http_worker_close,
 	.close = vault_close,
 };
