@@ -8,17 +8,11 @@
 
 #include "common/buf.h"
 
-static const char *env(const char *name)
-{
-	const char *v = getenv(name);
-	return v && *v ? v : NULL;
-}
-
 int azure_auth_init(struct azure_auth *a, const struct sign_config *cfg, const char *scope,
 		    const char *ca, struct err *e)
 {
 	memset(a, 0, sizeof *a);
-	const char *host = env("AZURE_AUTHORITY_HOST");
+	const char *host = env_nonempty("AZURE_AUTHORITY_HOST");
 	host = host ? host : "https://login.microsoftonline.com";
 	if (strncmp(host, "https://", 8))
 		return err_set(e, ERR_USAGE, "AZURE_AUTHORITY_HOST %.200s must be https://", host);
@@ -61,7 +55,7 @@ static int post_form(struct azure_auth *a, const char *tenant, struct buf *form,
 static int client_proof(struct azure_auth *a, const char *tenant, const char *client, struct buf *form,
 			struct err *e)
 {
-	const char *secret = env("AZURE_CLIENT_SECRET"), *cert = env("AZURE_CLIENT_CERTIFICATE_PATH");
+	const char *secret = env_nonempty("AZURE_CLIENT_SECRET"), *cert = env_nonempty("AZURE_CLIENT_CERTIFICATE_PATH");
 	char assertion[16384], aud[800];
 	int rc;
 	if (secret) {
@@ -72,7 +66,7 @@ static int client_proof(struct azure_auth *a, const char *tenant, const char *cl
 	snprintf(aud, sizeof aud, "%s/%s/oauth2/v2.0/token", a->authority, tenant);
 	snprintf(a->source, sizeof a->source, "%s", cert ? "client certificate" : "workload identity");
 	rc = cert ? azure_cert_assertion(cert, aud, client, assertion, sizeof assertion, e)
-		  : secret_file_read(env("AZURE_FEDERATED_TOKEN_FILE"), assertion, sizeof assertion, e);
+		  : secret_file_read(env_nonempty("AZURE_FEDERATED_TOKEN_FILE"), assertion, sizeof assertion, e);
 	if (!rc) {
 		form_add(form, "client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
 		form_add(form, "client_assertion", assertion);
@@ -106,8 +100,8 @@ static int client_credentials(struct azure_auth *a, const char *tenant, const ch
 static int mi_request(const char *resource, const char *client, char *url, size_t n, char *hdr, size_t hn,
 		      const char **what)
 {
-	const char *ep = env("IDENTITY_ENDPOINT"), *secret = env("IDENTITY_HEADER");
-	const char *host = env("AZURE_POD_IDENTITY_AUTHORITY_HOST");
+	const char *ep = env_nonempty("IDENTITY_ENDPOINT"), *secret = env_nonempty("IDENTITY_HEADER");
+	const char *host = env_nonempty("AZURE_POD_IDENTITY_AUTHORITY_HOST");
 	char *res = curl_easy_escape(NULL, resource, 0), *cid = client ? curl_easy_escape(NULL, client, 0) : NULL;
 	if (!res || (client && !cid)) {
 		curl_free(res);
@@ -154,10 +148,10 @@ static int acquire(void *arg, struct oauth_token *t, struct err *e)
 {
 	struct azure_auth *a = arg;
 	(void)t; /* a->tok */
-	const char *tenant = env("AZURE_TENANT_ID"), *client = env("AZURE_CLIENT_ID");
+	const char *tenant = env_nonempty("AZURE_TENANT_ID"), *client = env_nonempty("AZURE_CLIENT_ID");
 	snprintf(a->client_id, sizeof a->client_id, "%s", client ? client : "");
-	int proof = env("AZURE_CLIENT_SECRET") || env("AZURE_CLIENT_CERTIFICATE_PATH") ||
-		    env("AZURE_FEDERATED_TOKEN_FILE");
+	int proof = env_nonempty("AZURE_CLIENT_SECRET") || env_nonempty("AZURE_CLIENT_CERTIFICATE_PATH") ||
+		    env_nonempty("AZURE_FEDERATED_TOKEN_FILE");
 	if (tenant && client && proof)
 		return client_credentials(a, tenant, client, e);
 	if (proof)

@@ -11,17 +11,11 @@
 
 #define GOOGLE_TOKEN_URI "https://oauth2.googleapis.com/token"
 
-static const char *env(const char *name)
-{
-	const char *v = getenv(name);
-	return v && *v ? v : NULL;
-}
-
 int gcp_auth_init(struct gcp_auth *a, const struct sign_config *cfg, const char *token_file,
 		  const char *ca, struct err *e)
 {
 	memset(a, 0, sizeof *a);
-	const char *adc = env("GOOGLE_APPLICATION_CREDENTIALS"), *md = env("GCE_METADATA_HOST");
+	const char *adc = env_nonempty("GOOGLE_APPLICATION_CREDENTIALS"), *md = env_nonempty("GCE_METADATA_HOST");
 	a->kind = token_file ? GCP_TOKEN_FILE : adc ? GCP_SERVICE_ACCOUNT : GCP_METADATA;
 	const char *path = token_file ? token_file : adc ? adc : "";
 	if (strlen(path) >= sizeof a->path || (md && strlen(md) >= sizeof a->metadata))

@@ -112,12 +112,10 @@ class Handler(QuietHandler):
                              "trace_id": str(uuid.uuid4()), "correlation_id": str(uuid.uuid4())})
 
     def do_GET(self):
-        st = self.server.state
         u = urlsplit(self.path)
         q = {k: v[0] for k, v in parse_qs(u.query).items()}
-        if u.path == "/_stats":
-            with st.lock:
-                self.answer(200, st.stats)
+        if self.test_control("GET"):
+            pass
         elif u.path.endswith("/v2.0/.well-known/openid-configuration"):
             self.openid(u.path.split("/")[1])
         elif u.path.rstrip("/") == "/metadata/identity/oauth2/token":  # MSAL adds a slash
@@ -128,20 +126,11 @@ class Handler(QuietHandler):
             self.vault("GET", u.path, q, b"")
 
     def do_POST(self):
-        st = self.server.state
         u = urlsplit(self.path)
         q = {k: v[0] for k, v in parse_qs(u.query).items()}
         body = self.read_body()
-        if u.path == "/_control":
-            st.faults = json.loads(body or b"{}")
-            if st.faults.get("revoke_tokens"):
-                with st.lock:
-                    st.revoked = set(st.tokens)
-            self.answer(200, {"ok": True})
-        elif u.path == "/_reset":
-            with st.lock:
-                st.reset_stats()
-            self.answer(200, {"ok": True})
+        if self.test_control("POST", body):
+            pass
         elif u.path.endswith("/oauth2/v2.0/token"):
             self.token(u.path.split("/")[1], body)
         else:

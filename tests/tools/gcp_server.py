@@ -172,28 +172,14 @@ class Handler(Base):
         self.answer(status, {"error": code, "error_description": desc})
 
     def do_GET(self):
-        st = self.server.state
-        u = urlsplit(self.path)
-        if u.path == "/_stats":
-            with st.lock:
-                self.answer(200, st.stats)
-            return
-        self.kms("GET", unquote(u.path), b"")
+        if not self.test_control("GET"):
+            self.kms("GET", unquote(urlsplit(self.path).path), b"")
 
     def do_POST(self):
-        st = self.server.state
         u = urlsplit(self.path)
         body = self.read_body()
-        if u.path == "/_control":
-            st.faults = json.loads(body or b"{}")
-            if st.faults.get("revoke_tokens"):
-                with st.lock:
-                    st.revoked = set(st.tokens)
-            self.answer(200, {"ok": True})
-        elif u.path == "/_reset":
-            with st.lock:
-                st.reset_stats()
-            self.answer(200, {"ok": True})
+        if self.test_control("POST", body):
+            pass
         elif u.path == "/token":
             self.token(body)
         else:

@@ -62,6 +62,12 @@ class FakeState:
         share = float(self.faults.get(name, 0) or 0)
         return share > 0 and random.random() < share
 
+    def set_faults(self, faults):
+        self.faults = faults
+        if faults.get("revoke_tokens") and hasattr(self, "tokens"):
+            with self.lock:
+                self.revoked = set(self.tokens)  # every token issued so far
+
 
 class State(FakeState):
     def __init__(self, args):
@@ -155,6 +161,26 @@ class QuietHandler(BaseHTTPRequestHandler):
     def read_body(self):
         return self.rfile.read(int(self.headers.get("Content-Length", "0")))
 
+    def test_control(self, method, body=b""):
+        """The test controls (no service has them): GET /_stats, POST /_control (the
+        faults), POST /_reset (the counters). True when the request was one (answered)."""
+        st = self.server.state
+        path = self.path.split("?", 1)[0]
+        if method == "GET" and path == "/_stats":
+            with st.lock:
+                out = json.dumps(st.stats).encode()
+        elif method == "POST" and path == "/_control":
+            st.set_faults(json.loads(body or b"{}"))
+            out = b'{"ok": true}'
+        elif method == "POST" and path == "/_reset":
+            with st.lock:
+                st.reset_stats()
+            out = b'{"ok": true}'
+        else:
+            return False
+        self.send_body(200, out, [("Content-Type", "application/json")])
+        return True
+
     def log_message(self, fmt, *args):
         pass
 
@@ -232,25 +258,13 @@ class Handler(QuietHandler):
         return True
 
     def do_GET(self):
-        st = self.server.state
-        if self.path == "/_stats":
-            with st.lock:
-                self.answer(200, st.stats)
-            return
-        self.error(404, "NotFound", "no such path")
+        if not self.test_control("GET"):
+            self.error(404, "NotFound", "no such path")
 
     def do_POST(self):
         st = self.server.state
-        length = int(self.headers.get("Content-Length", "0"))
-        body = self.rfile.read(length)
-        if self.path == "/_control":
-            st.faults = json.loads(body or b"{}")
-            self.answer(200, {"ok": True})
-            return
-        if self.path == "/_reset":
-            with st.lock:
-                st.reset_stats()
-            self.answer(200, {"ok": True})
+        body = self.read_body()
+        if self.test_control("POST", body):
             return
         if self.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
             self.sts(body)

@@ -86,25 +86,12 @@ class Handler(QuietHandler):
                 "auth": None, "mount_type": "transit"}
 
     def do_GET(self):
-        st = self.server.state
-        if self.path == "/_stats":
-            with st.lock:
-                self.answer(200, st.stats)
-            return
-        self.vault("GET", b"")
+        if not self.test_control("GET"):
+            self.vault("GET", b"")
 
     def do_POST(self):
-        st = self.server.state
-        length = int(self.headers.get("Content-Length", "0"))
-        body = self.rfile.read(length)
-        if self.path == "/_control":
-            st.faults = json.loads(body or b"{}")
-            self.answer(200, {"ok": True})
-        elif self.path == "/_reset":
-            with st.lock:
-                st.reset_stats()
-            self.answer(200, {"ok": True})
-        else:
+        body = self.read_body()
+        if not self.test_control("POST", body):
             self.vault("POST", body)
 
     do_PUT = do_POST
