@@ -174,6 +174,8 @@ static int verify_output(struct asm_item *it, const struct asm_opts *o, struct e
 			rc = err_set(e, ERR_VERIFY, "image %s: check %s: %s", it->im->id,
 				     rom_check_name(it->verdict.first_failed),
 				     it->verdict.msg[it->verdict.first_failed]);
+		it->img = f.img;
+		it->has_img = it->verdict.ok;
 	}
 	image_file_close(&f);
 	return rc;

@@ -100,6 +100,8 @@ static void report_text(const struct asm_item *items, size_t n)
 		const struct asm_item *it = &items[i];
 		printf("%-24s %-8s %s", it->im->id, it->ok ? "VERIFIED" : "FAILED",
 		       it->ok ? it->output : it->err.msg);
+		if (it->ok && it->nofile)
+			printf("  (certificate chain checked; not written)");
 		if (it->ok && it->encrypted)
 			printf("  (encrypted FSBL, derivation constant 0x%08x; decryption not checked here)",
 			       it->dc);
@@ -151,16 +153,57 @@ static size_t build_all(struct asm_item *items, size_t n, const struct asm_opts 
 	int same_dir = path_same_file(o->out_dir, mdir);
 	for (size_t i = 0; i < n; i++) {
 		struct asm_item *it = &items[i];
+		int cert = it->im->kind == MF_KIND_TBBR_CERT;
 		it->af.fd = -1;
-		if (output_path(o->out_dir, it->im->file, it->output, sizeof it->output))
+		if (cert ? asm_cert_output(o->out_dir, it->im, it->output, sizeof it->output)
+			 : output_path(o->out_dir, it->im->file, it->output, sizeof it->output))
 			err_set(&it->err, ERR_USAGE, "image %s: output path too long", it->im->id);
 		else if (!output_is_input(items, n, it, o, same_dir, &it->err) &&
-			 !asm_check_bindings(it, mdir, &it->err) && !asm_build(it, o, &it->err))
+			 !asm_check_bindings(it, mdir, &it->err) &&
+			 !(cert ? asm_build_cert(it, &it->err) : asm_build(it, o, &it->err)))
 			it->ok = it->verified = 1;
 		if (!it->ok) {
 			failed++;
 			jsonrun_error("%s", it->err.msg);
 		}
+	}
+	return failed;
+}
+
+/* A FIP's output replaces no input either (its images' copies lie next to the manifest). */
+static int fip_output_is_input(const struct asm_item *items, const struct manifest *m, const struct asm_item *it,
+			       const struct asm_opts *o, const char *mdir, struct err *e)
+{
+	int same_dir = path_same_file(o->out_dir, mdir);
+	if (output_is_input(items, m->n, it, o, same_dir, e))
+		return e->code;
+	for (size_t i = 0; same_dir && i < m->nfips; i++)
+		for (size_t j = 0; j < m->fips[i].nimages; j++)
+			if (!strcmp(path_basename(it->output), m->fips[i].images[j].file))
+				return err_set(e, ERR_USAGE, "FIP %s: output %s is an image of FIP %s: an output never "
+					       "replaces an input", it->im->id, it->output, m->fips[i].id);
+	return 0;
+}
+
+/* Each FIP after its certificates and its FSBL: items[m->n + i] is FIP i. */
+static size_t build_fips(struct asm_item *items, const struct manifest *m, const struct asm_opts *o,
+			 const char *mdir)
+{
+	size_t failed = 0;
+	for (size_t i = 0; i < m->nfips; i++) {
+		struct asm_item *it = &items[m->n + i];
+		const struct mf_fip *f = &m->fips[i];
+		it->af.fd = -1;
+		it->im = &it->own;
+		snprintf(it->own.id, sizeof it->own.id, "%s", f->id);
+		snprintf(it->own.file, sizeof it->own.file, "%s.bin", f->id);
+		snprintf(it->output, sizeof it->output, "%s/%s.bin", o->out_dir, f->id);
+		if (!fip_output_is_input(items, m, it, o, mdir, &it->err) && !asm_fip(items, m->n, it, f, o, mdir, &it->err)) {
+			it->ok = it->verified = 1;
+			continue;
+		}
+		failed++;
+		jsonrun_error("%s", it->err.msg);
 	}
 	return failed;
 }
@@ -175,6 +218,8 @@ static int commit(struct asm_item *items, size_t n, size_t failed, const struct 
 				worst = it->err.code;
 			continue;
 		}
+		if (it->nofile)
+			continue;
 		if (failed && !o->keep_going) {
 			atomic_abort(&it->af);
 			it->ok = 0;
@@ -219,21 +264,26 @@ static int run(const struct asm_opts *o)
 		return e.code;
 	}
 	path_dirname(o->manifest, mdir, sizeof mdir);
-	struct asm_item *items = calloc(m.n ? m.n : 1, sizeof *items);
+	size_t total = m.n + m.nfips;
+	struct asm_item *items = calloc(total ? total : 1, sizeof *items);
 	for (size_t i = 0; items && i < m.n; i++) {
 		items[i].im = &m.images[i];
 		items[i].sig = sigdoc_find(&d, m.images[i].id);
 	}
 	size_t failed = items ? build_all(items, m.n, o, mdir) : m.n;
-	int rc = items ? commit(items, m.n, failed, o) : ERR_INTERNAL;
+	if (items)
+		failed += build_fips(items, &m, o, mdir);
+	int rc = items ? commit(items, total, failed, o) : ERR_INTERNAL;
 	if (!items)
 		jsonrun_error("out of memory");
 	if (rc && created)
 		rmdir(o->out_dir); /* succeeds only when nothing was written */
 	if (items && o->json)
-		report_json(items, m.n);
+		report_json(items, total);
 	else if (items && !o->quiet)
-		report_text(items, m.n);
+		report_text(items, total);
+	for (size_t i = 0; items && i < total; i++)
+		free(items[i].cert);
 	free(items);
 	manifest_free(&m);
 	sigdoc_free(&d);

@@ -9,15 +9,23 @@
 #include "common/uri.h"
 #include "explain.h"
 #include "image/dump.h"
+#include "inspect_fip.h"
 #include "inspect_json.h"
 #include "otp.h"
 
 static const char usage_text[] =
-	"Usage: stm32-inspect [--otp HEX|FILE] [--oem-secret SRC] [--explain] [--json] IMAGE...\n"
+	"Usage: stm32-inspect [--otp HEX|FILE] [--oem-secret SRC] [--fsbl SIGNED.stm32] [--explain] [--json]\n"
+	"                     IMAGE|FIP...\n"
 	"\n"
 	"Dumps every header field, the extension chain, the key table, the table hash\n"
 	"and its OTP words, the signature, the checksum and any trailing bytes, then\n"
 	"verifies the image as the boot ROM does and names the first failing check.\n"
+	"\n"
+	"A TF-A FIP (told by its ToC name) is listed instead: each entry's name (as\n"
+	"fiptool names it, or blob and its UUID), offset, size and SHA-256, and for a\n"
+	"certificate its subject CN and signature algorithm; then its certificate chain\n"
+	"checked as TF-A's BL2 does (each signature with its parent's key, every image\n"
+	"hash, the NV counters, the root key), naming the certificate or hash that breaks it.\n"
 	"\n"
 	"  --otp HEX|FILE   expected OTP value: 64 hex digits or a 32-byte file\n"
 	"                   (publicKeysHashHashes.bin); without it the table hash is shown\n"
@@ -25,6 +33,8 @@ static const char usage_text[] =
 	"                   (SHA-256 of the plaintext against the extension's hash16): SRC\n"
 	"                   is the OEM secret file or a pkcs11: URI of an AES-128 key;\n"
 	"                   without it the decryption check is skipped\n"
+	"  --fsbl FILE      (FIP) the signed FSBL of the same release: the root key must be\n"
+	"                   its pk_hashes[pk_idx], its table hash the --otp value\n"
 	"  --explain        for a signature that does not verify, try the known wrong\n"
 	"                   constructions and say which one it was made with\n"
 	"  --json           one JSON array on stdout: an object per IMAGE\n"
@@ -38,6 +48,7 @@ struct inspect_opts {
 	int has_otp, explain, json;
 	uint8_t otp[32];
 	const char *oem_secret; /* or NULL */
+	const char *fsbl;       /* or NULL */
 };
 
 /* The payload of an encrypted image decrypted with the key of its own
@@ -68,8 +79,34 @@ static int exit_code(const struct rom_verdict *v, int has_auth)
 	return 0;
 }
 
+/* A FIP: the entries, then the chain verdict (fip_chain_verdict). */
+static int inspect_fip(const char *path, const struct inspect_opts *o, json_object *arr)
+{
+	struct err e = { 0 };
+	struct fip_view v;
+	if (fip_view_load(path, &v, &e)) {
+		fprintf(stderr, "stm32-inspect: %s\n", e.msg);
+		if (arr)
+			json_object_array_add(arr, inspect_json_error(path, &e));
+		return e.code;
+	}
+	struct fip_chain_opts co = { o->has_otp ? o->otp : NULL, o->explain, o->fsbl };
+	json_object *obj = arr ? fip_view_json(&v) : NULL;
+	if (!arr)
+		fip_view_print(stdout, &v);
+	int rc = fip_chain_verdict(&v, &co, arr ? NULL : stdout, obj);
+	if (obj)
+		json_object_array_add(arr, obj);
+	if (!rc && (rc = fip_view_bad_cert(&v, &e)))
+		fprintf(stderr, "stm32-inspect: %s\n", e.msg);
+	fip_view_free(&v);
+	return rc;
+}
+
 static int inspect_one(const char *path, const struct inspect_opts *o, json_object *arr)
 {
+	if (fip_file_is_fip(path))
+		return inspect_fip(path, o, arr);
 	struct err e = { 0 };
 	struct image_file f;
 	struct image_sums sums;
@@ -125,7 +162,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "otp", required_argument, NULL, 'o' }, { "explain", no_argument, NULL, 'x' },
 		{ "json", no_argument, NULL, 'j' },      { "help", no_argument, NULL, 'h' },
-		{ "oem-secret", required_argument, NULL, 's' },
+		{ "oem-secret", required_argument, NULL, 's' }, { "fsbl", required_argument, NULL, 'f' },
 		{ "version", no_argument, NULL, 'V' },   { NULL, 0, NULL, 0 },
 	};
 	struct inspect_opts o = { 0 };
@@ -146,6 +183,7 @@ int main(int argc, char **argv)
 					"command line is visible to every user; use pin-source=file:PATH" });
 			o.oem_secret = optarg;
 			break;
+		case 'f': o.fsbl = optarg; break;
 		case 'x': o.explain = 1; break;
 		case 'j': o.json = 1; break;
 		case 'h': fputs(usage_text, stdout); return 0;

@@ -7,7 +7,7 @@ BIN=${BIN:-$top/build/bin}
 PATH=$BIN:$PATH
 out=$top/demo-out
 rm -rf "$out"
-mkdir -p "$out/kms" "$out/release/keys" "$out/release/inputs" "$out/release/secrets"
+mkdir -p "$out/kms" "$out/release/keys" "$out/release/inputs" "$out/release/secrets" "$out/release/fip"
 step() { printf '\n== %s\n' "$*"; }
 
 step "Signing host: 8 P-256 keys (MP1x/MP2x) and 8 P-384 keys (MP21, header 2.3) held by the loopback KMS endpoint (they never leave it)"
@@ -17,6 +17,8 @@ for i in 0 1 2 3 4 5 6 7; do
 	openssl ecparam -name secp384r1 -genkey -noout -out "$out/kms/p384-k$i.pem" 2>/dev/null
 	keyargs="$keyargs --key stm32-k$i=$out/kms/k$i.pem --key mp21-k$i=$out/kms/p384-k$i.pem"
 done
+openssl ecparam -name prime256v1 -genkey -noout -out "$out/kms/tbbr.pem" 2>/dev/null
+keyargs="$keyargs --key stm32-tbbr=$out/kms/tbbr.pem"   # TF-A's other roles (trusted world, ...)
 # shellcheck disable=SC2086
 /usr/bin/python3 "$top/tests/tools/kms_server.py" --cert-dir "$out/kms" $keyargs > "$out/kms/ready" &
 server=$!
@@ -33,6 +35,7 @@ for i in 0 1 2 3 4 5 6 7; do
 	kms-sign-digest -q pubkey "awskms:///alias/stm32-k$i" -o "$out/release/keys/k$i.pub.pem"
 	kms-sign-digest -q pubkey "awskms:///alias/mp21-k$i" -o "$out/release/keys/mp21-k$i.pub.pem"
 done
+kms-sign-digest -q pubkey "awskms:///alias/stm32-tbbr" -o "$out/release/keys/tbbr.pub.pem"
 ls "$out/release/keys"
 
 step "Build host: the key table and the OTP value to fuse (MP25: words 144-151)"
@@ -51,6 +54,7 @@ step "Build host (offline): prepare every image of the release"
 cp "$top/examples/release.yaml" "$out/release/"
 cp "$top"/tests/vectors/stm32/*.stm32 "$out/release/inputs/"
 cp "$top/tests/vectors/st-signed/pay_65536.bin" "$out/release/inputs/mp21-fsbl.bin"
+cp "$top"/tests/vectors/tbbr/images/* "$out/release/fip/"
 stm32-prep --release "$out/release/release.yaml" --out-dir "$out/prepared"
 
 step "Signing host: review, then sign the manifest's digests (no firmware crosses)"
@@ -77,6 +81,13 @@ for f in "$out"/signed/*.stm32; do
 	[ "$verdict" = accepted ] || exit 1
 	[ "$second" = accepted ] || exit 1
 done
+
+step "The MP25 FIP: its TF-A certificates checked as BL2 will (root key = pk_hashes[0] of the signed FSBL)"
+ls "$out/signed"/*.crt | xargs -n1 basename | tr '\n' ' '
+echo
+stm32-inspect --otp "$out/publicKeysHashHashes.bin" --fsbl "$out/signed/mp257f-ev1-fsbl-a.stm32" "$out/signed/fip.bin" \
+	> "$out/fip-inspect.txt"
+grep -E 'Entries|Chain|Root key' "$out/fip-inspect.txt"
 
 step "The encrypted FSBL: decrypted in memory as the ROM does (stm32-inspect --oem-secret)"
 stm32-inspect --otp "$out/publicKeysHashHashes.bin" --oem-secret "$out/release/secrets/oem_secret.bin" \

@@ -8,6 +8,7 @@
 #include "common/fileio.h"
 #include "common/num.h"
 #include "common/vec.h"
+#include "mf_internal.h"
 #include "ytree.h"
 #include "yout.h"
 
@@ -19,6 +20,7 @@ void manifest_init(struct manifest *m)
 void manifest_free(struct manifest *m)
 {
 	free(m->images);
+	free(m->fips);
 	memset(m, 0, sizeof *m);
 }
 
@@ -66,6 +68,24 @@ int manifest_add(struct manifest *m, const struct mf_image *img, struct err *e)
 	return 0;
 }
 
+int manifest_add_fip(struct manifest *m, const struct mf_fip *f, struct err *e)
+{
+	if (manifest_find_fip(m, f->id))
+		return err_set(e, ERR_INPUT, "duplicate FIP id '%s'", f->id);
+	if (vec_grow((void **)&m->fips, &m->capfips, m->nfips, sizeof *m->fips, MANIFEST_MAX_FIPS))
+		return err_set(e, ERR_INPUT, "more than %d FIPs, or out of memory", MANIFEST_MAX_FIPS);
+	m->fips[m->nfips++] = *f;
+	return 0;
+}
+
+const struct mf_fip *manifest_find_fip(const struct manifest *m, const char *id)
+{
+	for (size_t i = 0; i < m->nfips; i++)
+		if (!strcmp(m->fips[i].id, id))
+			return &m->fips[i];
+	return NULL;
+}
+
 uint32_t mf_digest_len(const struct mf_image *im)
 {
 	return ecc_digest_len(im->key.algo);
@@ -89,6 +109,10 @@ static void write_segs(struct yout *y, const struct mf_image *im)
 
 static void write_image(struct yout *y, const struct mf_image *im)
 {
+	if (im->kind == MF_KIND_TBBR_CERT) {
+		mf_write_cert(y, im);
+		return;
+	}
 	yout_map(y);
 	yout_kv(y, "id", im->id);
 	yout_kv(y, "file", im->file);
@@ -121,13 +145,20 @@ int manifest_write(const struct manifest *m, const char *path, struct err *e)
 	struct yout y;
 	yout_open(&y, af.fp, e);
 	yout_map(&y);
-	yout_kv(&y, "format", MANIFEST_FORMAT);
+	/* Format 3 only when it is needed: a manifest of STM32 images alone
+	 * stays readable by the tools that know format 2. */
+	int v3 = m->nfips > 0;
+	for (size_t i = 0; i < m->n; i++)
+		v3 |= m->images[i].kind != MF_KIND_STM32;
+	yout_kv(&y, "format", v3 ? MANIFEST_FORMAT_V3 : MANIFEST_FORMAT);
 	yout_kv_quoted(&y, "release", m->release);
 	yout_key(&y, "images");
 	yout_seq(&y, 0);
 	for (size_t i = 0; i < m->n; i++)
 		write_image(&y, &m->images[i]);
 	yout_end_seq(&y);
+	if (m->nfips)
+		mf_write_fips(&y, m);
 	yout_end_map(&y);
 	if ((rc = yout_close(&y, e))) {
 		atomic_abort(&af);
@@ -213,8 +244,8 @@ static int read_key(const struct ynode *map, struct mf_image *im, const char *ct
 
 static const char *const known_headers[] = { "1.0", "2.0", "2.2", "2.3", NULL };
 
-static int read_algorithm(const struct ynode *map, int v1, struct mf_image *im, const char *ctx,
-			  struct err *e)
+int mf_read_algorithm(const struct ynode *map, int v1, struct mf_image *im, const char *ctx,
+		      struct err *e)
 {
 	char alg[48], dig[16];
 	int rc = yget_str(map, "algorithm", alg, sizeof alg, ctx, e);
@@ -257,9 +288,10 @@ static int read_header_fields(const struct ynode *map, int v1, struct mf_image *
 	return err_set(e, ERR_INPUT, "%s: header '%s' is not 1.0, 2.0, 2.2 or 2.3", ctx, im->header);
 }
 
-static int read_image(const struct ynode *map, size_t i, const char *name, int v1,
+static int read_image(const struct ynode *map, size_t i, const char *name, int version,
 		      struct mf_image *im, struct err *e)
 {
+	int v1 = version == 1;
 	static const char *const fields_v2[] = { "id", "file", "file_sha256", "header",
 						 "binary_type", "image_version", "load", "entry",
 						 "signed", "digest_algorithm", "digest",
@@ -276,12 +308,17 @@ static int read_image(const struct ynode *map, size_t i, const char *name, int v
 	if (!manifest_id_valid(im->id))
 		return err_set(e, ERR_INPUT, "%s: id '%s' must be 1-63 of A-Z a-z 0-9 . _ -", ctx, im->id);
 	snprintf(ctx, sizeof ctx, "%s: image %s", name, im->id);
+	if (ymap_get(map, "kind")) {
+		if (version < 3)
+			return err_set(e, ERR_INPUT, "%s: 'kind' needs format %s", ctx, MANIFEST_FORMAT_V3);
+		return mf_read_cert(map, im, ctx, e);
+	}
 	if ((rc = ymap_only(map, v1 ? fields_v1 : fields_v2, ctx, e)) ||
 	    (rc = yget_str(map, "file", im->file, sizeof im->file, ctx, e)) ||
 	    (rc = yget_hex(map, "file_sha256", im->file_sha256, 32, ctx, e)) ||
 	    (rc = read_header_fields(map, v1, im, ctx, e)) ||
 	    (rc = read_segs(map, v1, im, ctx, e)) ||
-	    (rc = read_algorithm(map, v1, im, ctx, e)) ||
+	    (rc = mf_read_algorithm(map, v1, im, ctx, e)) ||
 	    (rc = yget_hex(map, "digest", im->digest, mf_digest_len(im), ctx, e)) ||
 	    (rc = read_key(map, im, ctx, e)))
 		return rc;
@@ -292,15 +329,18 @@ static int parse_root(const struct ynode *root, const char *name, struct manifes
 		      struct err *e)
 {
 	static const char *const fields[] = { "format", "release", "images", NULL };
+	static const char *const fields_v3[] = { "format", "release", "images", "fips", NULL };
 	char fmt[64];
 	int rc;
-	if ((rc = ymap_only(root, fields, name, e)) ||
-	    (rc = yget_str(root, "format", fmt, sizeof fmt, name, e)))
+	if ((rc = yget_str(root, "format", fmt, sizeof fmt, name, e)))
 		return rc;
-	int v1 = !strcmp(fmt, MANIFEST_FORMAT_V1);
-	if (strcmp(fmt, MANIFEST_FORMAT) && !v1)
-		return err_set(e, ERR_INPUT, "%s: format '%s' is not %s (or %s)", name, fmt,
-			       MANIFEST_FORMAT, MANIFEST_FORMAT_V1);
+	int version = !strcmp(fmt, MANIFEST_FORMAT_V1) ? 1 : !strcmp(fmt, MANIFEST_FORMAT) ? 2
+		      : !strcmp(fmt, MANIFEST_FORMAT_V3) ? 3 : 0;
+	if (!version)
+		return err_set(e, ERR_INPUT, "%s: format '%s' is not %s (or %s, %s)", name, fmt,
+			       MANIFEST_FORMAT, MANIFEST_FORMAT_V1, MANIFEST_FORMAT_V3);
+	if ((rc = ymap_only(root, version == 3 ? fields_v3 : fields, name, e)))
+		return rc;
 	if ((rc = yget_str_opt(root, "release", m->release, sizeof m->release, name, e)))
 		return rc;
 	const struct ynode *seq = yget_seq(root, "images", name, e);
@@ -308,12 +348,12 @@ static int parse_root(const struct ynode *root, const char *name, struct manifes
 		return e->code;
 	for (size_t i = 0; i < seq->n; i++) {
 		struct mf_image im;
-		if ((rc = read_image(seq->kids[i], i, name, v1, &im, e)))
+		if ((rc = read_image(seq->kids[i], i, name, version, &im, e)))
 			return rc;
 		if ((rc = manifest_add(m, &im, e)))
 			return err_prefix(e, "%s", name);
 	}
-	return 0;
+	return version == 3 ? mf_read_fips(root, name, m, e) : 0;
 }
 
 int manifest_parse(const uint8_t *buf, size_t len, const char *name, struct manifest *m,

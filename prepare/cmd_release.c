@@ -61,6 +61,40 @@ static int prepare_all(const struct release *rel, const char *dir, char **tmps,
 	return 0;
 }
 
+/* A FIP's root key: slot key_index of its FSBL's key table, in this release. */
+static int link_fsbl(struct fip_spec *f, const struct release *rel, const struct prep_result *res,
+		     struct err *e)
+{
+	for (size_t i = 0; f->fsbl[0] && i < rel->n; i++) {
+		const struct prep_spec *s = &rel->specs[i];
+		if (strcmp(s->id, f->fsbl))
+			continue;
+		if (!s->keyset)
+			return err_set(e, ERR_INPUT, "fip %s: image %s has no key table", f->id, f->fsbl);
+		f->table = s->keyset;
+		f->layout = res[i].img.layout;
+		f->slot = s->key_index;
+		if (!f->keys[TBBR_KEY_ROOT].have)
+			snprintf(f->keys[TBBR_KEY_ROOT].uri, sizeof f->keys[0].uri, "%s", s->key_uri);
+		return 0;
+	}
+	return f->fsbl[0] ? err_set(e, ERR_INPUT, "fip %s: fsbl '%s' is not an image of the release", f->id, f->fsbl)
+			  : 0;
+}
+
+static int prepare_fips(struct release *rel, const struct prep_result *res, const char *dir,
+			struct stage *st, struct manifest *m, struct err *e)
+{
+	for (size_t i = 0; i < rel->nfips; i++) {
+		struct fip_spec *f = &rel->fips[i];
+		int rc;
+		if ((rc = link_fsbl(f, rel, res, e)) || (rc = fip_not_before(&f->not_before, e)) ||
+		    (rc = fip_spec_resolve(f, e)) || (rc = prep_fip(f, dir, st, m, e)))
+			return err_prefix(e, "fip %s", f->id);
+	}
+	return 0;
+}
+
 static void print_summary(const struct release *rel, const struct prep_result *res)
 {
 	char hex[2 * ECC_DIGEST_MAX + 1];
@@ -102,7 +136,7 @@ static void unlink_outputs(const struct release *rel, const char *dir, size_t n)
 	}
 }
 
-static int commit_all(const struct release *rel, char **tmps, const struct manifest *m,
+static int commit_all(const struct release *rel, char **tmps, struct stage *st, const struct manifest *m,
 		      const char *dir, struct err *e)
 {
 	char path[4096];
@@ -112,7 +146,8 @@ static int commit_all(const struct release *rel, char **tmps, const struct manif
 			unlink_outputs(rel, dir, i);
 			return e->code;
 		}
-	if (manifest_write(m, path, e)) {
+	if (stage_commit(st, e) || manifest_write(m, path, e)) {
+		stage_abort(st);
 		unlink_outputs(rel, dir, rel->n);
 		return e->code;
 	}
@@ -151,10 +186,17 @@ int cmd_release(struct prep_opts *o)
 	char **tmps = calloc(rel.n, sizeof *tmps);
 	struct prep_result *res = calloc(rel.n, sizeof *res);
 	int rc = !tmps || !res ? err_set(&e, ERR_INTERNAL, "out of memory") : 0;
+	struct stage st;
+	stage_init(&st);
 	if (!rc)
 		rc = prepare_all(&rel, o->out_dir, tmps, res, &m, &e);
 	if (!rc)
-		rc = commit_all(&rel, tmps, &m, o->out_dir, &e);
+		rc = prepare_fips(&rel, res, o->out_dir, &st, &m, &e);
+	if (!rc)
+		rc = commit_all(&rel, tmps, &st, &m, o->out_dir, &e);
+	if (rc)
+		stage_abort(&st);
+	stage_free(&st);
 	drop_staged(tmps, rel.n);
 	if (rc && created)
 		rmdir(o->out_dir); /* a regression test holds this: no output on failure */

@@ -22,6 +22,8 @@ static const char usage_text[] =
 	"  stm32-prep [OPTIONS] INPUT -o OUT.stm32 [-m MANIFEST.yaml]\n"
 	"  stm32-prep --release RELEASE.yaml --out-dir DIR\n"
 	"  stm32-prep keys --header VER --pubkey K0.pem [--pubkey K1.pem ...] [-o table-hash.bin]\n"
+	"  stm32-prep fip --soc SOC --nv-counter N --key ROLE=PUB.pem,URI ... --image NAME=FILE ...\n"
+	"                 --out-dir DIR [-m DIR/manifest.yaml] [--pubkey K0.pem ... --key-index N]\n"
 	"\n"
 	"Builds the complete STM32 header (key table, padding, checksum, every field)\n"
 	"with a zero signature, and a manifest of the digests to sign.\n"
@@ -59,6 +61,17 @@ static const char usage_text[] =
 	"  --release FILE           prepare every image of a release file\n"
 	"  --out-dir DIR            where --release writes images and manifest.yaml\n"
 	"  --json                   one JSON document on stdout (with -q and on failure too)\n"
+	"\n"
+	"fip: the TF-A trusted-boot certificates of a FIP, to sign (one manifest entry each):\n"
+	"  --soc stm32mp13|stm32mp15 (MP1 chain) or stm32mp25|stm32mp23|stm32mp21 (MP2 chain)\n"
+	"  --key ROLE=PUB.pem,URI   ROLE root, trusted-world, non-trusted-world, tos, nt, soc\n"
+	"  --image NAME=FILE        bl31 bl32 bl32-extra1 bl32-extra2 bl33 hw-config fw-config\n"
+	"                           soc-fw-config tos-fw-config nt-fw-config ddr-fw\n"
+	"  --nv-counter N           both NV counters (--nv-trusted N, --nv-non-trusted N: each)\n"
+	"  --pubkey K.pem ... --key-index N   the FSBL key table: root must be slot N (without\n"
+	"                           --key root=..., root is slot N and signs with --key-uri)\n"
+	"  --id ID                  the FIP's id (default fip: fip.bin, trusted_key.crt ...)\n"
+	"  SOURCE_DATE_EPOCH        notBefore of the certificates (default 2000-01-01)\n"
 	"  -q, --quiet              no summary\n"
 	"  -h, --help               this help\n"
 	"  -V, --version            version\n"
@@ -69,7 +82,7 @@ static const char usage_text[] =
 enum opt_id {
 	OPT_HEADER = 256, OPT_SOC, OPT_TYPE, OPT_LOAD, OPT_ENTRY, OPT_IMGVER, OPT_PUBKEY,
 	OPT_KEYIDX, OPT_KEYURI, OPT_ID, OPT_ALIGN, OPT_RELEASE, OPT_OUTDIR, OPT_JSON,
-	OPT_PAYLOAD_OFFSET, OPT_OEM_SECRET, OPT_DC,
+	OPT_PAYLOAD_OFFSET, OPT_OEM_SECRET, OPT_DC, OPT_FIP_KEY, OPT_FIP_IMAGE, OPT_NV, OPT_NV_T, OPT_NV_NT,
 };
 
 static const struct option long_opts[] = {
@@ -92,6 +105,11 @@ static const struct option long_opts[] = {
 	{ "release", required_argument, NULL, OPT_RELEASE },
 	{ "out-dir", required_argument, NULL, OPT_OUTDIR },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "key", required_argument, NULL, OPT_FIP_KEY },
+	{ "image", required_argument, NULL, OPT_FIP_IMAGE },
+	{ "nv-counter", required_argument, NULL, OPT_NV },
+	{ "nv-trusted", required_argument, NULL, OPT_NV_T },
+	{ "nv-non-trusted", required_argument, NULL, OPT_NV_NT },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -185,6 +203,19 @@ static int parse_one(struct prep_opts *o, int c, const char *arg)
 			return usage_error("--id '%s' must be 1-63 of A-Z a-z 0-9 . _ -", arg);
 		memcpy(s->id, arg, strlen(arg) + 1);
 		return 0;
+	case OPT_FIP_KEY:
+		if (o->nfip_keys >= 16)
+			return usage_error("too many --key");
+		o->fip_keys[o->nfip_keys++] = arg;
+		return 0;
+	case OPT_FIP_IMAGE:
+		if (o->nfip_images >= 24)
+			return usage_error("too many --image");
+		o->fip_images[o->nfip_images++] = arg;
+		return 0;
+	case OPT_NV: return parse_u32_opt(arg, "--nv-counter", &o->nv[0], &o->has_nv[0]);
+	case OPT_NV_T: return parse_u32_opt(arg, "--nv-trusted", &o->nv[1], &o->has_nv[1]);
+	case OPT_NV_NT: return parse_u32_opt(arg, "--nv-non-trusted", &o->nv[2], &o->has_nv[2]);
 	case 'o': o->output = arg; return 0;
 	case 'm': o->manifest = arg; return 0;
 	case OPT_RELEASE: o->release = arg; return 0;
@@ -224,13 +255,15 @@ int main(int argc, char **argv)
 	struct prep_opts o;
 	memset(&o, 0, sizeof o);
 	int keys_cmd = argc > 1 && !strcmp(argv[1], "keys");
+	int fip_cmd = argc > 1 && !strcmp(argv[1], "fip");
 	/* known before the options are parsed, so that a usage error is JSON too */
 	int json = 0;
 	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
 		json |= !strcmp(argv[i], "--json");
 	jsonrun_start("stm32-prep", json);
-	int rc = keys_cmd ? parse_args(argc - 1, argv + 1, &o) : parse_args(argc, argv, &o);
+	int sub = keys_cmd || fip_cmd;
+	int rc = sub ? parse_args(argc - 1, argv + 1, &o) : parse_args(argc, argv, &o);
 	if (!rc)
-		rc = keys_cmd ? cmd_keys(&o) : o.release ? cmd_release(&o) : cmd_single(&o);
+		rc = keys_cmd ? cmd_keys(&o) : fip_cmd ? cmd_fip(&o) : o.release ? cmd_release(&o) : cmd_single(&o);
 	return jsonrun_end(rc);
 }

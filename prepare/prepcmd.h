@@ -13,11 +13,17 @@ struct prep_opts {
 	int json, quiet;
 	char **args;
 	int nargs;
+	/* stm32-prep fip */
+	const char *fip_keys[16], *fip_images[24];
+	int nfip_keys, nfip_images;
+	int has_nv[3];              /* --nv-counter, --nv-trusted, --nv-non-trusted */
+	uint32_t nv[3];
 };
 
 int cmd_single(struct prep_opts *o);
 int cmd_release(struct prep_opts *o);
 int cmd_keys(struct prep_opts *o);
+int cmd_fip(struct prep_opts *o);
 
 /* The warning for a v2.x table of fewer than 8 keys (stderr). */
 void prep_warn_short_table(const char *id, const struct stm32_image *img, int quiet);

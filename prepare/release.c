@@ -204,7 +204,7 @@ static int read_image(struct rctx *R, const struct ynode *im, size_t i, struct r
 
 static int read_root(struct rctx *R, const struct ynode *root, struct release *r)
 {
-	static const char *const fields[] = { "format", "release", "keysets", "images", NULL };
+	static const char *const fields[] = { "format", "release", "keysets", "images", "fips", NULL };
 	char fmt[64];
 	int rc;
 	if ((rc = ymap_only(root, fields, R->path, R->e)) ||
@@ -237,7 +237,7 @@ static int read_root(struct rctx *R, const struct ynode *root, struct release *r
 		if ((rc = read_image(R, seq->kids[i], i, r)))
 			return rc;
 	}
-	return 0;
+	return release_read_fips(root, R->path, R->dir, r, R->e);
 }
 
 int release_parse(const uint8_t *buf, size_t len, const char *path, struct release *r,
@@ -276,6 +276,9 @@ void release_free(struct release *r)
 		free((char *)r->specs[i].oem_secret);
 	}
 	free(r->specs);
+	for (size_t i = 0; r->fips && i < r->nfips; i++)
+		fip_spec_free(&r->fips[i]);
+	free(r->fips);
 	free(r->keysets);
 	free(r->keyset_names);
 	free(r->outputs);

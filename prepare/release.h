@@ -3,6 +3,8 @@
 #ifndef PREPARE_RELEASE_H
 #define PREPARE_RELEASE_H
 
+#include "fip_prep.h"
+#include "manifest/ytree.h"
 #include "prep.h"
 
 #define RELEASE_FORMAT "stm32-release/1"
@@ -15,7 +17,13 @@ struct release {
 	struct prep_keyset *keysets;  /* each loaded once, shared by its images */
 	char (*keyset_names)[64];
 	char (*outputs)[MF_PATH_MAX]; /* file name of each prepared image */
+	size_t nfips;                 /* fips: TF-A certificates of FIPs (fip_spec.fsbl: an image id) */
+	struct fip_spec *fips;
 };
+
+/* The fips: list (release_fip.c); dir anchors its paths. */
+int release_read_fips(const struct ynode *root, const char *path, const char *dir, struct release *r,
+		      struct err *e);
 
 int release_read(const char *path, struct release *r, struct err *e);
 /* path names the file in messages and anchors relative paths. */

@@ -5,7 +5,8 @@
 set -eu
 PKGS="build-essential pkg-config libssl-dev libyaml-dev libcurl4-openssl-dev \
 libjson-c-dev libinih-dev libp11-kit-dev libxml2-dev libcriterion-dev openssl \
-python3 python3-botocore python3-cryptography softhsm2 opensc xxd man-db"
+python3 python3-botocore python3-cryptography softhsm2 opensc xxd man-db \
+arm-trusted-firmware-tools"
 [ "${1:-}" = "--extra" ] && PKGS="$PKGS valgrind clang libclang-rt-14-dev time"
 
 missing=""

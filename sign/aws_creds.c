@@ -1,6 +1,7 @@
 /* The credential providers, tried in order. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,12 @@ void aws_creds_wipe(struct aws_creds *c)
 int aws_creds_stale(const struct aws_creds *c, int margin)
 {
 	return c->expiration && time(NULL) + margin >= c->expiration;
+}
+
+int aws_creds_refresh_due(const struct aws_creds *c)
+{
+	time_t life = c->obtained && c->expiration > c->obtained ? c->expiration - c->obtained : 0;
+	return aws_creds_stale(c, life && life < 600 ? (int)(life / 2) : 300);
 }
 
 /* What each source calls the access key id, the secret key and the session token. */
@@ -114,13 +121,13 @@ static int run_process(const char *cmdline, struct buf *out, struct err *e)
 	return rc;
 }
 
-static int from_process(const struct aws_settings *s, struct aws_creds *c, struct err *e)
+static int from_process(const struct aws_profile *p, struct aws_creds *c, struct err *e)
 {
 	struct buf out;
 	buf_init(&out, 64 << 10);
 	char source[64];
-	snprintf(source, sizeof source, "credential_process of profile %.30s", s->profile.name);
-	int rc = run_process(s->profile.credential_process, &out, e);
+	snprintf(source, sizeof source, "credential_process of profile %.30s", p->name);
+	int rc = run_process(p->credential_process, &out, e);
 	if (!rc)
 		rc = from_json(buf_cstr(&out), c, source, e);
 	buf_wipe_free(&out);
@@ -247,20 +254,55 @@ static int from_imds(struct aws_creds *c, struct err *e)
 	return rc;
 }
 
-int aws_creds_resolve(const struct aws_settings *s, struct aws_creds *c, struct err *e)
+int aws_creds_from_profile(const struct aws_settings *s, const struct aws_profile *p,
+			   struct aws_creds *c, int *found, struct err *e)
 {
-	memset(c, 0, sizeof *c);
-	if (aws_env("AWS_ACCESS_KEY_ID") || aws_env("AWS_SECRET_ACCESS_KEY"))
+	*found = 1;
+	if (p->role_arn[0])
+		return aws_role_assume(s, p, c, e);
+	if (aws_profile_is_sso(p))
+		return aws_sso_credentials(s, p, c, e);
+	if (p->access_key[0] || p->secret_key[0]) {
+		char src[160];
+		snprintf(src, sizeof src, "profile %.128s", p->name);
+		return set(c, p->access_key, p->secret_key, p->token[0] ? p->token : NULL, PROFILE_NAMES, src, e);
+	}
+	if (p->credential_process[0])
+		return from_process(p, c, e);
+	*found = 0;
+	return 0;
+}
+
+/* credential_source of a role profile: where its source credentials are. */
+int aws_creds_from_source(const struct aws_settings *s, const char *source, struct aws_creds *c,
+			  struct err *e)
+{
+	(void)s;
+	if (!strcmp(source, "Environment"))
 		return set(c, aws_env("AWS_ACCESS_KEY_ID"), aws_env("AWS_SECRET_ACCESS_KEY"),
 			   aws_env("AWS_SESSION_TOKEN"), ENV_NAMES, "environment", e);
-	if (s->profile.access_key[0] || s->profile.secret_key[0]) {
-		char src[160];
-		snprintf(src, sizeof src, "profile %.128s", s->profile.name);
-		return set(c, s->profile.access_key, s->profile.secret_key,
-			   s->profile.token[0] ? s->profile.token : NULL, PROFILE_NAMES, src, e);
+	if (!strcmp(source, "Ec2InstanceMetadata"))
+		return from_imds(c, e);
+	if (!strcmp(source, "EcsContainer")) {
+		if (!aws_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") && !aws_env("AWS_CONTAINER_CREDENTIALS_FULL_URI"))
+			return err_set(e, ERR_KEYSTORE, "credential_source EcsContainer: neither "
+				       "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI nor AWS_CONTAINER_CREDENTIALS_FULL_URI is set");
+		return from_container(c, e);
 	}
-	if (s->profile.credential_process[0])
-		return from_process(s, c, e);
+	return err_set(e, ERR_KEYSTORE, "credential_source %.64s is not one of Environment, "
+		       "Ec2InstanceMetadata, EcsContainer", source);
+}
+
+static int resolve(const struct aws_settings *s, struct aws_creds *c, struct err *e)
+{
+	/* a profile the signer configuration names wins over the environment's
+	 * keys, as the AWS CLI's --profile does */
+	if (!s->explicit_profile && (aws_env("AWS_ACCESS_KEY_ID") || aws_env("AWS_SECRET_ACCESS_KEY")))
+		return set(c, aws_env("AWS_ACCESS_KEY_ID"), aws_env("AWS_SECRET_ACCESS_KEY"),
+			   aws_env("AWS_SESSION_TOKEN"), ENV_NAMES, "environment", e);
+	int found, rc = aws_creds_from_profile(s, &s->profile, c, &found, e);
+	if (found)
+		return rc;
 	if (aws_env("AWS_WEB_IDENTITY_TOKEN_FILE"))
 		return aws_creds_from_web_identity(s, c, e);
 	if (aws_env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") || aws_env("AWS_CONTAINER_CREDENTIALS_FULL_URI"))
@@ -271,6 +313,75 @@ int aws_creds_resolve(const struct aws_settings *s, struct aws_creds *c, struct 
 			return 0;
 	return err_set(e, ERR_KEYSTORE,
 		       "no AWS credentials: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile in "
-		       "~/.aws/credentials or ~/.aws/config (static keys or credential_process), or run "
-		       "where container or instance credentials are available");
+		       "~/.aws/credentials or ~/.aws/config (static keys, credential_process, role_arn or "
+		       "IAM Identity Center), or run where container or instance credentials are available");
+}
+
+/* Role and IAM Identity Center credentials, one copy per profile for the
+ * process: every key that uses the profile shares one STS session (and one
+ * MFA prompt). Guarded by cache_mu, held while they are fetched. */
+#define CACHE_MAX 8
+static pthread_mutex_t cache_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct cached {
+	char key[sizeof ((struct aws_settings *)0)->files + 128];
+	struct aws_creds creds;
+} cache[CACHE_MAX];
+
+static int cacheable(const struct aws_settings *s)
+{
+	int env = !s->explicit_profile && (aws_env("AWS_ACCESS_KEY_ID") || aws_env("AWS_SECRET_ACCESS_KEY"));
+	return !env && (s->profile.role_arn[0] || aws_profile_is_sso(&s->profile));
+}
+
+static struct cached *cache_slot(const struct aws_settings *s)
+{
+	char key[sizeof cache[0].key];
+	snprintf(key, sizeof key, "%s\n%s\n%s", s->profile.name, s->files[0], s->files[1]);
+	struct cached *free_slot = NULL;
+	for (int i = 0; i < CACHE_MAX; i++) {
+		if (!strcmp(cache[i].key, key))
+			return &cache[i];
+		if (!free_slot && !cache[i].key[0])
+			free_slot = &cache[i];
+	}
+	if (free_slot)
+		snprintf(free_slot->key, sizeof free_slot->key, "%s", key);
+	return free_slot; /* NULL: more profiles than slots, fetched each time */
+}
+
+static int resolve_stamped(const struct aws_settings *s, struct aws_creds *c, struct err *e)
+{
+	memset(c, 0, sizeof *c);
+	time_t now = time(NULL);
+	int rc = resolve(s, c, e);
+	if (!rc)
+		c->obtained = now;
+	return rc;
+}
+
+int aws_creds_resolve(const struct aws_settings *s, struct aws_creds *c, struct err *e)
+{
+	if (!cacheable(s))
+		return resolve_stamped(s, c, e);
+	pthread_mutex_lock(&cache_mu);
+	struct cached *slot = cache_slot(s);
+	int rc = 0;
+	if (!slot || !slot->creds.access_key[0] || aws_creds_refresh_due(&slot->creds)) {
+		rc = resolve_stamped(s, c, e);
+		if (slot && !rc)
+			slot->creds = *c;
+	} else {
+		*c = slot->creds;
+	}
+	pthread_mutex_unlock(&cache_mu);
+	return rc;
+}
+
+void aws_creds_forget(const struct aws_creds *refused)
+{
+	pthread_mutex_lock(&cache_mu);
+	for (int i = 0; i < CACHE_MAX; i++)
+		if (cache[i].creds.access_key[0] && !strcmp(cache[i].creds.access_key, refused->access_key))
+			aws_creds_wipe(&cache[i].creds);
+	pthread_mutex_unlock(&cache_mu);
 }

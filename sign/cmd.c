@@ -95,11 +95,16 @@ static int check_keys(const struct manifest *m, struct stores *s, struct err *e)
 		pubkey_fingerprint(&ks->pub, got);
 		char uri[MF_URI_MAX + 16];
 		uri_redact(im->key_uri, uri, sizeof uri);
+		char where[96];
+		if (im->kind == MF_KIND_TBBR_CERT)
+			snprintf(where, sizeof where, "as the %s key of TF-A certificate %s", im->role, im->cert);
+		else
+			snprintf(where, sizeof where, "at table index %u", im->key_index);
 		return err_set(e, ERR_VERIFY,
 			       "image %s: key %s holds public key %s (%s), but the manifest expects %s (%s) "
-			       "at table index %u; nothing was signed",
+			       "%s; nothing was signed",
 			       im->id, uri, got, ecc_algo_name(ks->pub.algo), want,
-			       ecc_algo_name(im->key.algo), im->key_index);
+			       ecc_algo_name(im->key.algo), where);
 	}
 	return 0;
 }

@@ -136,7 +136,9 @@ static int get_creds(struct kms_client *k, int force, struct aws_creds *out, lon
 	int rc = 0;
 	pthread_mutex_lock(&k->mu);
 	*offset = k->clock_offset;
-	if (force || !k->have_creds || aws_creds_stale(&k->creds, 300)) {
+	if (force || !k->have_creds || aws_creds_refresh_due(&k->creds)) {
+		if (force && k->have_creds)
+			aws_creds_forget(&k->creds);
 		rc = aws_creds_resolve(&k->settings, &k->creds, e);
 		k->have_creds = rc == 0;
 	}

@@ -1,11 +1,10 @@
 #include "pin.h"
 
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
-#include <unistd.h>
+
+#include "tty.h"
 
 static int first_line(FILE *f, char *pin, size_t n)
 {
@@ -26,27 +25,12 @@ static int from_file(const char *path, const char *what, char *pin, size_t n, st
 
 static int from_terminal(const char *what, char *pin, size_t n, struct err *e)
 {
-	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
-	FILE *f = fd >= 0 ? fdopen(fd, "r+") : NULL;
-	struct termios old, quiet;
-	if (!f) {
-		if (fd >= 0)
-			close(fd);
+	char prompt[600];
+	snprintf(prompt, sizeof prompt, "PIN for %.500s: ", what);
+	int rc = tty_secret_read(prompt, pin, n);
+	if (rc == -1)
 		return err_set(e, ERR_KEYSTORE, "%s: the signer configuration says pin: prompt, but there "
 			       "is no terminal to ask on", what);
-	}
-	fprintf(f, "PIN for %s: ", what);
-	fflush(f);
-	int echo_off = !tcgetattr(fd, &old);
-	quiet = old;
-	quiet.c_lflag &= ~(tcflag_t)ECHO;
-	if (echo_off)
-		tcsetattr(fd, TCSAFLUSH, &quiet);
-	int rc = first_line(f, pin, n);
-	if (echo_off)
-		tcsetattr(fd, TCSAFLUSH, &old);
-	fprintf(f, "\n");
-	fclose(f);
 	return rc ? err_set(e, ERR_KEYSTORE, "%s: no PIN was entered", what) : 0;
 }
 

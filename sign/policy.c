@@ -21,11 +21,28 @@ static int type_allowed(const struct key_policy *p, uint32_t t)
 	return p->ntypes == 0;
 }
 
+/* A TF-A certificate: listed in tbbr_certs, or a key whose policy says
+ * nothing of what it signs (a key limited to STM32 headers signs no
+ * certificate). */
+static int check_cert(const struct mf_image *im, const struct key_policy *p, const char *shown,
+		      const char *allowed, struct err *e)
+{
+	for (size_t i = 0; i < p->ncerts; i++)
+		if (!strcmp(p->certs[i], im->cert))
+			return 0;
+	if (!p->ncerts && !p->nheaders && !p->ntypes && !p->has_min_version)
+		return 0;
+	return err_set(e, ERR_VERIFY, "image %s: the policy of key %s refuses TF-A certificate %s (rule "
+		       "tbbr_certs: %s); nothing was signed", im->id, shown, im->cert, allowed);
+}
+
 static int check_image(const struct mf_image *im, const struct key_conf *kc, const char *shown,
 		       char *allowed, size_t an, struct err *e)
 {
 	const struct key_policy *p = &kc->policy;
 	policy_describe(p, allowed, an);
+	if (im->kind == MF_KIND_TBBR_CERT)
+		return check_cert(im, p, shown, allowed, e);
 	if (!header_allowed(p, im->header))
 		return err_set(e, ERR_VERIFY, "image %s: the policy of key %s refuses header %s (rule headers: "
 			       "%s); nothing was signed", im->id, shown, im->header, allowed);
@@ -80,6 +97,11 @@ void policy_describe(const struct key_policy *p, char *out, size_t n)
 	}
 	if (p->has_min_version)
 		ADD("%simage version >= %u", o ? "; " : "", p->min_version);
+	if (p->ncerts) {
+		ADD("%sTF-A certificates", o ? "; " : "");
+		for (size_t i = 0; i < p->ncerts; i++)
+			ADD("%s%s", i ? ", " : " ", p->certs[i]);
+	}
 	if (p->max_images)
 		ADD("%sat most %zu images per run", o ? "; " : "", p->max_images);
 	if (!o)

@@ -54,8 +54,13 @@ void review_text(const struct manifest *m, const struct signer_conf *c)
 		const struct mf_image *im = &m->images[i];
 		hex_encode(im->digest, mf_digest_len(im), hex);
 		uri_redact(im->key_uri, uri, sizeof uri);
-		printf("%-24s %-36s %-4s 0x%02x  %-7u %-8u %s %s\n", im->id, im->file, im->header,
-		       im->binary_type, im->image_version, im->key_index, hex, uri);
+		if (im->kind == MF_KIND_TBBR_CERT)
+			printf("%-24s %-36s TF-A certificate %s of FIP %s, %s key%s %s %s\n", im->id, im->file,
+			       im->cert, im->fip, im->role, im->has_key_index ? " (FSBL key table slot)" : "", hex,
+			       uri);
+		else
+			printf("%-24s %-36s %-4s 0x%02x  %-7u %-8u %s %s\n", im->id, im->file, im->header,
+			       im->binary_type, im->image_version, im->key_index, hex, uri);
 	}
 	keys_text(m, c);
 	printf("\n");
@@ -81,6 +86,12 @@ static json_object *image_json(const struct mf_image *im, const struct signer_co
 	const struct key_conf *kc = signer_conf_find(c, im->key_uri);
 	json_object_object_add(o, "id", json_object_new_string(im->id));
 	json_object_object_add(o, "file", json_object_new_string(im->file));
+	if (im->kind == MF_KIND_TBBR_CERT) {
+		json_object_object_add(o, "kind", json_object_new_string("tbbr-cert"));
+		json_object_object_add(o, "certificate", json_object_new_string(im->cert));
+		json_object_object_add(o, "role", json_object_new_string(im->role));
+		json_object_object_add(o, "fip", json_object_new_string(im->fip));
+	}
 	json_object_object_add(o, "header", json_object_new_string(im->header));
 	json_object_object_add(o, "binary_type", json_object_new_int64(im->binary_type));
 	json_object_object_add(o, "image_version", json_object_new_int64(im->image_version));

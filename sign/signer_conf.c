@@ -60,10 +60,29 @@ static int read_list(const struct ynode *pol, const char *key, int numbers, stru
 	return 0;
 }
 
+/* tbbr_certs: the TF-A certificates (tbbr/cot.c names) a key may sign. */
+static int read_certs(const struct ynode *pol, struct key_policy *p, const char *ctx, struct err *e)
+{
+	const struct ynode *seq = ymap_get(pol, "tbbr_certs");
+	if (!seq)
+		return 0;
+	if (seq->type != YN_SEQ || seq->n > POLICY_MAX_LIST)
+		return err_set(e, ERR_INPUT, "%s: line %zu: 'tbbr_certs' must be a list of at most %d", ctx,
+			       seq->line, POLICY_MAX_LIST);
+	for (size_t i = 0; i < seq->n; i++) {
+		const struct ynode *v = seq->kids[i];
+		if (v->type != YN_SCALAR || strlen(v->str) >= sizeof p->certs[0])
+			return err_set(e, ERR_INPUT, "%s: line %zu: 'tbbr_certs' holds something that is not a "
+				       "certificate name (trusted_key ...)", ctx, v->line);
+		snprintf(p->certs[p->ncerts++], sizeof p->certs[0], "%s", v->str);
+	}
+	return 0;
+}
+
 static int read_policy(const struct ynode *k, struct key_policy *p, const char *ctx, struct err *e)
 {
 	static const char *const fields[] = { "headers", "binary_types", "min_image_version",
-					      "max_images", NULL };
+					      "max_images", "tbbr_certs", NULL };
 	const struct ynode *pol = ymap_get(k, "policy");
 	uint64_t v = 0, max = 0;
 	int rc;
@@ -72,7 +91,7 @@ static int read_policy(const struct ynode *k, struct key_policy *p, const char *
 	if (pol->type != YN_MAP)
 		return err_set(e, ERR_INPUT, "%s: line %zu: policy must be a map", ctx, pol->line);
 	if ((rc = ymap_only(pol, fields, ctx, e)) || (rc = read_list(pol, "headers", 0, p, ctx, e)) ||
-	    (rc = read_list(pol, "binary_types", 1, p, ctx, e)) ||
+	    (rc = read_list(pol, "binary_types", 1, p, ctx, e)) || (rc = read_certs(pol, p, ctx, e)) ||
 	    (rc = yget_u64_opt(pol, "max_images", MANIFEST_MAX_IMAGES, &max, ctx, e)))
 		return rc;
 	p->max_images = (size_t)max;

@@ -25,6 +25,8 @@ struct key_policy {
 	int has_min_version;
 	uint32_t min_version;
 	size_t max_images;                 /* per run; 0: no limit */
+	char certs[POLICY_MAX_LIST][32];   /* TF-A certificates it may sign ("trusted_key", ...) */
+	size_t ncerts;
 };
 
 struct key_conf {

@@ -72,8 +72,10 @@ Test(creds, credential_process_runs_without_a_shell, .init = start, .fini = stop
 
 Test(creds, credentials_about_to_expire_are_refreshed, .init = start, .fini = stop)
 {
-	/* Expiration one minute ahead: inside the 5-minute margin, so each request refreshes. */
-	write_helper("\",\\\"Expiration\\\":\\\"$(date -u -d '+60 seconds' +%Y-%m-%dT%H:%M:%SZ)\\\"\"");
+	/* Expiration one second ahead (a life of 1-2 s: refreshed at half of it),
+	 * and 2.5 s per request: the Sign after GetPublicKey gets fresh ones. */
+	write_helper("\",\\\"Expiration\\\":\\\"$(date -u -d '+1 seconds' +%Y-%m-%dT%H:%M:%SZ)\\\"\"");
+	cr_assert_eq(kms_control(&srv, "{\"latency_ms\": 2500}"), 0);
 	struct run r = run_cmd("%s " NO_ENV_CREDS " cd %s && kms-sign-digest -q m.yaml -o s.yaml && "
 			       "test $(wc -l < calls) -ge 2", srv.env, dir);
 	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);

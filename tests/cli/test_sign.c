@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "tests/helpers/kms.h"
+#include "tests/helpers/pty.h"
 #include "tests/helpers/release.h"
 #include "tests/helpers/testutil.h"
 
@@ -534,5 +535,25 @@ ParameterizedTest(struct transport_case *tc, kms_sign, regression_permanent_tran
 	cr_expect_null(strstr(r.err, "gave up after 12"), "%s: %s", tc->name, r.err);
 	cr_expect_eq(kms_stat(&srv, "sign"), 0);
 	cr_expect_not(file_exists(pjoin(dir, "out/sigs.yaml")));
+	run_free(&r);
+}
+
+Test(pkcs11, a_pin_prompted_on_the_terminal_is_not_echoed_and_without_a_terminal_is_refused, .init = start,
+     .fini = stop, .timeout = 90)
+{
+	make_token();
+	char cmd[2048];
+	snprintf(cmd, sizeof cmd, "%s cd %s && sed 's|pin: file:.*|pin: prompt|' signer.yaml > p.yaml && "
+		 "kms-sign-digest --config p.yaml pubkey '%s' -o p.pem && echo PUBKEY-WRITTEN", hsm_env(), dir, HSM_URI);
+	struct run r = pty_run(cmd, "PIN for ", "123456");
+	cr_expect_eq(r.code, 0, "%s", r.out);
+	cr_expect(strstr(r.out, "PUBKEY-WRITTEN") != NULL, "%s", r.out);
+	cr_expect_null(strstr(r.out, "123456"), "the PIN was echoed: %s", r.out);
+	run_free(&r);
+	r = run_cmd("%s cd %s && setsid -w kms-sign-digest --config p.yaml pubkey '%s' -o q.pem < /dev/null",
+		    hsm_env(), dir, HSM_URI);
+	cr_expect_eq(r.code, 5, "%s", r.err);
+	cr_expect(strstr(r.err, "no terminal to ask on") != NULL, "%s", r.err);
+	cr_expect_not(file_exists(pjoin(dir, "q.pem")));
 	run_free(&r);
 }

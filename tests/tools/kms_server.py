@@ -94,8 +94,20 @@ class State(FakeState):
     def reset_stats(self):
         self.stats = {"requests": 0, "sign": 0, "get_public_key": 0, "throttled": 0,
                       "errors500": 0, "resets": 0, "malformed": 0, "bad_signature": 0,
-                      "connections": 0, "raw_sign": 0, "sts": 0, "sign_per_digest": {}}
+                      "connections": 0, "raw_sign": 0, "sts": 0, "expired_token": 0,
+                      "sign_per_digest": {}}
         self.window = []
+
+    def credentials(self, access_key, service):
+        """(secret key, session token or None) of an access key this endpoint
+        accepts for service ("kms"), or None. sts_server.py adds the ones it issues."""
+        if access_key == self.access_key:
+            return self.secret_key, self.token
+        return None
+
+    def expired(self, access_key):
+        """Whether the session of access_key has expired (issued ones only)."""
+        return False
 
     def skew(self):
         return float(self.faults.get("skew_seconds", 0) or 0)
@@ -222,10 +234,12 @@ class Handler(QuietHandler):
             self.error(400, "InvalidSignatureException",
                        "SignedHeaders must include %s" % ", ".join(missing))
             return False
-        if auth["access_key"] != st.access_key:
+        known = st.credentials(auth["access_key"], "kms")
+        if known is None:
             self.error(400, "UnrecognizedClientException",
                        "The security token included in the request is invalid.")
             return False
+        secret, want_token = known
         amz_date = self.headers.get("X-Amz-Date", "")
         try:
             when = datetime.datetime.strptime(amz_date, "%Y%m%dT%H%M%SZ")
@@ -239,14 +253,14 @@ class Handler(QuietHandler):
             return False
         signed = auth["signed_headers"].split(";")
         headers = {h: self.headers.get(h, "") for h in signed}
-        if st.token and token != st.token:
+        if want_token and token != want_token:
             self.error(400, "UnrecognizedClientException",
                        "The security token included in the request is invalid.")
             return False
         req = AWSRequest(method="POST", url="https://%s/" % self.headers.get("Host"),
                          data=body, headers=headers)
         req.context["timestamp"] = amz_date
-        signer = SigV4Auth(Credentials(st.access_key, st.secret_key, token), "kms", auth["region"])
+        signer = SigV4Auth(Credentials(auth["access_key"], secret, token), "kms", auth["region"])
         canonical = signer.canonical_request(req)
         expected = signer.signature(signer.string_to_sign(req, canonical), req)
         if expected != auth["signature"] or auth["service"] != "kms":
@@ -254,6 +268,10 @@ class Handler(QuietHandler):
             self.error(400, "InvalidSignatureException",
                        "The request signature we calculated does not match the signature you "
                        "provided. Check your AWS Secret Access Key and signing method.")
+            return False
+        if st.expired(auth["access_key"]):
+            st.count("expired_token")
+            self.error(400, "ExpiredTokenException", "The security token included in the request is expired")
             return False
         return True
 

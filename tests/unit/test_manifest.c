@@ -118,7 +118,7 @@ static struct bad_doc bad_docs[] = {
 	{ "wrong_type", "format: stm32-sign-manifest/1\nimages: {a: 1}\n", "'images' must be a list" },
 	{ "alias", "format: stm32-sign-manifest/1\nx: &a [1]\nimages: *a\n", "anchors are not accepted" },
 	{ "bad_id", "format: stm32-sign-manifest/1\nimages:\n- id: ../x\n", "id '../x' must be" },
-	{ "another_format", "format: stm32-sign-manifest/3\nimages: []\n", "format 'stm32-sign-manifest/3' is not" },
+	{ "another_format", "format: stm32-sign-manifest/4\nimages: []\n", "format 'stm32-sign-manifest/4' is not" },
 	{ "valid_format_2_p384", IMAGE2("2.3", "[[0x68, 0x98], [0xa0, 0x1440]]", "ecdsa-p384-sha384", "sha384", H96, H96 H96), "" },
 	{ "digest_algorithm_that_does_not_go_with_the_curve", IMAGE2("2.3", "[[0x68, 0x98], [0xa0, 0x1440]]", "ecdsa-p384-sha384", "sha256", H96, H96 H96), "digest_algorithm 'sha256' does not go with ecdsa-p384-sha384" },
 	{ "p384_digest_of_32_bytes", IMAGE2("2.3", "[[0x68, 0x98], [0xa0, 0x1440]]", "ecdsa-p384-sha384", "sha384", H64, H96 H96), "'digest' must be 96 hex digits" },
@@ -186,4 +186,95 @@ ParameterizedTestParameters(kms, classifies_errors_as_the_spec_says)
 ParameterizedTest(struct klass *k, kms, classifies_errors_as_the_spec_says)
 {
 	cr_expect_eq((int)kms_classify(k->status, k->type), k->expect, "%ld %s", k->status, k->type);
+}
+
+static struct mf_image cert_entry(int root)
+{
+	struct mf_image im = { .kind = MF_KIND_TBBR_CERT, .fip = "fip", .key_uri = "awskms:///alias/tw" };
+	snprintf(im.id, sizeof im.id, "fip.%s", root ? "trusted_key" : "tos_fw_key");
+	snprintf(im.cert, sizeof im.cert, "%s", root ? "trusted_key" : "tos_fw_key");
+	snprintf(im.role, sizeof im.role, "%s", root ? "root" : "trusted-world");
+	snprintf(im.file, sizeof im.file, "%s.tbs", im.id);
+	im.key.algo = ECC_P256;
+	memset(im.digest, root ? 0x11 : 0x22, 32);
+	memcpy(im.file_sha256, im.digest, 32);
+	memset(im.key.xy, 0x42, 64);
+	im.has_key_index = root;
+	im.key_index = root ? 5 : 0;
+	if (root)
+		memset(im.table_hash, 0xef, 32);
+	return im;
+}
+
+Test(manifest, format_3_carries_tf_a_certificates_and_their_fip_and_reads_back)
+{
+	const char *dir = tmpdir_new();
+	struct manifest m, back;
+	manifest_init(&m);
+	struct err e = { 0 };
+	struct mf_image fsbl = sample("2.2", ECC_P256), root = cert_entry(1), tw = cert_entry(0);
+	struct mf_fip f = { .id = "fip", .chain = "stm32mp2", .fsbl = "fsbl-a", .nv_trusted = 7, .nv_non_trusted = 8,
+			    .nimages = 1 };
+	snprintf(f.images[0].name, sizeof f.images[0].name, "bl33");
+	snprintf(f.images[0].file, sizeof f.images[0].file, "fip.bl33.bin");
+	memset(f.images[0].sha256, 0x33, 32);
+	cr_assert_eq(manifest_add(&m, &fsbl, &e) || manifest_add(&m, &root, &e) || manifest_add(&m, &tw, &e) ||
+		     manifest_add_fip(&m, &f, &e), 0, "%s", e.msg);
+	cr_assert_eq(manifest_write(&m, pjoin(dir, "m.yaml"), &e), 0, "%s", e.msg);
+	size_t len;
+	char *text = (char *)read_file(pjoin(dir, "m.yaml"), &len);
+	cr_assert(strstr(text, "format: stm32-sign-manifest/3\n"), "%s", text);
+	cr_assert(strstr(text, "kind: tbbr-cert"), "%s", text);
+	free(text);
+	cr_assert_eq(manifest_read(pjoin(dir, "m.yaml"), &back, &e), 0, "%s", e.msg);
+	cr_assert_eq(back.n, 3);
+	const struct mf_image *r = manifest_find(&back, "fip.trusted_key"), *t = manifest_find(&back, "fip.tos_fw_key");
+	cr_assert(r && t);
+	cr_assert(r->kind == MF_KIND_TBBR_CERT && r->has_key_index && r->key_index == 5 && !strcmp(r->role, "root"));
+	cr_assert(!t->has_key_index && !strcmp(t->cert, "tos_fw_key") && !strcmp(t->fip, "fip"));
+	cr_assert(!memcmp(r->digest, root.digest, 32) && pubkey_equal(&r->key, &root.key));
+	cr_assert_eq(manifest_find(&back, "fsbl-a")->kind, MF_KIND_STM32);
+	const struct mf_fip *bf = manifest_find_fip(&back, "fip");
+	cr_assert(bf && bf->nv_trusted == 7 && bf->nv_non_trusted == 8 && bf->nimages == 1 && !strcmp(bf->fsbl, "fsbl-a"));
+	cr_assert(!strcmp(bf->images[0].file, "fip.bl33.bin") && bf->images[0].sha256[0] == 0x33);
+	manifest_free(&m);
+	manifest_free(&back);
+	tmpdir_rm(dir);
+}
+
+Test(manifest, a_manifest_of_stm32_images_alone_is_still_written_as_format_2)
+{
+	const char *dir = tmpdir_new();
+	struct manifest m;
+	manifest_init(&m);
+	struct err e = { 0 };
+	struct mf_image fsbl = sample("2.2", ECC_P256);
+	cr_assert_eq(manifest_add(&m, &fsbl, &e), 0);
+	cr_assert_eq(manifest_write(&m, pjoin(dir, "m.yaml"), &e), 0, "%s", e.msg);
+	size_t len;
+	char *text = (char *)read_file(pjoin(dir, "m.yaml"), &len);
+	cr_assert(strstr(text, "format: stm32-sign-manifest/2\n"), "%s", text);
+	free(text);
+	manifest_free(&m);
+	tmpdir_rm(dir);
+}
+
+Test(manifest_bad, a_certificate_entry_in_a_format_2_manifest_is_refused)
+{
+	const char *doc = "format: stm32-sign-manifest/2\nrelease: r\nimages:\n- id: fip.trusted_key\n  kind: tbbr-cert\n";
+	struct manifest m;
+	struct err e = { 0 };
+	cr_assert_eq(manifest_parse((const uint8_t *)doc, strlen(doc), "m.yaml", &m, &e), ERR_INPUT);
+	cr_assert(strstr(e.msg, "'kind' needs format stm32-sign-manifest/3"), "%s", e.msg);
+}
+
+Test(manifest_bad, a_certificate_name_that_would_leave_the_output_directory_is_refused)
+{
+	const char *doc = "format: stm32-sign-manifest/3\nrelease: r\nimages:\n- id: fip.x\n  kind: tbbr-cert\n  fip: fip\n"
+			  "  certificate: ../../x\n  role: root\n  file: a.tbs\n  file_sha256: " H64 "\n  digest_algorithm: sha256\n"
+			  "  digest: " H64 "\n  algorithm: ecdsa-p256-sha256\n  key:\n    uri: file:k\n    public_key: " XY "\n";
+	struct manifest m;
+	struct err e = { 0 };
+	cr_assert_eq(manifest_parse((const uint8_t *)doc, strlen(doc), "m.yaml", &m, &e), ERR_INPUT);
+	cr_assert(strstr(e.msg, "image fip.x: fip, certificate and role must be 1-63 of"), "%s", e.msg);
 }
