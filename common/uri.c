@@ -8,6 +8,16 @@ int uri_has_pin_value(const char *uri)
 	return strstr(uri, "pin-value=") != NULL;
 }
 
+int uri_known_scheme(const char *uri)
+{
+	static const char *const schemes[] = { "awskms://", "gcpkms://", "azurekms://", "hashivault://",
+					       "openbao://", "pkcs11:", "file:", NULL };
+	for (size_t i = 0; schemes[i]; i++)
+		if (!strncmp(uri, schemes[i], strlen(schemes[i])) && uri[strlen(schemes[i])])
+			return 1;
+	return 0;
+}
+
 void uri_redact(const char *in, char *out, size_t n)
 {
 	size_t o = 0;

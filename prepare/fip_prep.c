@@ -87,6 +87,8 @@ int fip_parse_key_arg(struct fip_spec *f, const char *arg, struct err *e)
 		return err_set(e, ERR_USAGE, "--key %s is given twice", role);
 	if ((size_t)(comma - eq - 1) >= sizeof ks->path || strlen(comma + 1) >= sizeof ks->uri || !comma[1])
 		return err_set(e, ERR_USAGE, "--key %s: the key file or URI is empty or too long", role);
+	if (!uri_known_scheme(comma + 1))
+		return err_set(e, ERR_USAGE, "--key %s: '%.60s' is not a key URI: " URI_SCHEMES_TEXT, role, comma + 1);
 	if (uri_has_pin_value(comma + 1))
 		return err_set(e, ERR_USAGE, "--key %s: the URI holds pin-value: the manifest would carry the PIN; "
 			       "use pin-source=file:PATH", role);
@@ -129,9 +131,10 @@ int fip_not_before(int64_t *out, struct err *e)
 	*out = TBBR_DEFAULT_EPOCH;
 	if (!sde || !*sde)
 		return 0;
-	/* UTCTime ends in 2049: notAfter is 20 years on. */
-	if (num_parse_u64(sde, 2524608000ull - (uint64_t)TBBR_VALID_DAYS * 86400, &v))
-		return err_set(e, ERR_USAGE, "SOURCE_DATE_EPOCH '%.20s' is not a number of seconds before 2030", sde);
+	/* notBefore may be any time up to notAfter (9999-12-31) */
+	if (num_parse_u64(sde, (uint64_t)TBBR_NOT_AFTER, &v))
+		return err_set(e, ERR_USAGE, "SOURCE_DATE_EPOCH '%.20s' is not a number of seconds up to "
+			       "9999-12-31 (the certificates' notAfter)", sde);
 	*out = (int64_t)v;
 	return 0;
 }

@@ -71,7 +71,7 @@ static const char usage_text[] =
 	"  --pubkey K.pem ... --key-index N   the FSBL key table: root must be slot N (without\n"
 	"                           --key root=..., root is slot N and signs with --key-uri)\n"
 	"  --id ID                  the FIP's id (default fip: fip.bin, trusted_key.crt ...)\n"
-	"  SOURCE_DATE_EPOCH        notBefore of the certificates (default 2000-01-01)\n"
+	"  SOURCE_DATE_EPOCH        notBefore of the certificates (default 2000-01-01; notAfter 9999-12-31)\n"
 	"  -q, --quiet              no summary\n"
 	"  -h, --help               this help\n"
 	"  -V, --version            version\n"
@@ -188,6 +188,8 @@ static int parse_one(struct prep_opts *o, int c, const char *arg)
 			return usage_error("--key-uri holds pin-value: the manifest would carry the PIN; use pin-source=file:PATH");
 		if (strlen(arg) >= sizeof s->key_uri)
 			return usage_error("--key-uri too long: %.40s", arg);
+		if (!uri_known_scheme(arg))
+			return usage_error("--key-uri '%.60s' is not a key URI: " URI_SCHEMES_TEXT, arg);
 		memcpy(s->key_uri, arg, strlen(arg) + 1);
 		return 0;
 	case OPT_OEM_SECRET:

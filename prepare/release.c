@@ -66,6 +66,9 @@ static int read_keyset(struct rctx *R, const struct ynode *im, struct prep_spec 
 	    (rc = yget_str(im, "key_uri", s->key_uri, sizeof s->key_uri, ctx, R->e)))
 		return rc;
 	s->key_index = (uint32_t)idx;
+	if (!uri_known_scheme(s->key_uri))
+		return err_set(R->e, ERR_INPUT, "%s: key_uri '%.60s' is not a key URI: " URI_SCHEMES_TEXT, ctx,
+			       s->key_uri);
 	if (uri_has_pin_value(s->key_uri))
 		return err_set(R->e, ERR_INPUT, "%s: key_uri holds pin-value: the manifest would carry the PIN; use pin-source=file:PATH", ctx);
 	return 0;

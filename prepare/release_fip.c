@@ -33,6 +33,8 @@ static int read_keys(const struct ynode *map, const char *dir, struct fip_spec *
 		if ((rc = yget_str(k, "pubkey", file, sizeof file, kctx, e)) ||
 		    (rc = yget_str(k, "uri", ks->uri, sizeof ks->uri, kctx, e)))
 			return rc;
+		if (!uri_known_scheme(ks->uri))
+			return err_set(e, ERR_INPUT, "%s: uri '%.60s' is not a key URI: " URI_SCHEMES_TEXT, kctx, ks->uri);
 		if (uri_has_pin_value(ks->uri))
 			return err_set(e, ERR_INPUT, "%s: uri holds pin-value; use pin-source=file:PATH", kctx);
 		if (path_join_inside(dir, file, ks->path, sizeof ks->path, e))

@@ -109,6 +109,11 @@ void aws_sts_endpoint(const struct aws_settings *s, char *url, size_t n, char *r
 struct buf;
 int aws_sts_call(const struct aws_settings *s, const struct buf *form, const struct aws_creds *with,
 		 const char *what, struct aws_creds *c, struct err *e);
+/* The same, one attempt only: for a request carrying a one-time MFA code,
+ * which STS refuses when sent again (a retry after a server fault would
+ * end in "invalid MFA code"). A fault a retry would have healed says so. */
+int aws_sts_call_once(const struct aws_settings *s, const struct buf *form, const struct aws_creds *with,
+		      const char *what, struct aws_creds *c, struct err *e);
 /* key=value (escaped) appended to a form body. */
 void aws_form_field(struct buf *b, const char *key, const char *value);
 void aws_creds_wipe(struct aws_creds *c);

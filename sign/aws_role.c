@@ -55,6 +55,9 @@ static int mfa_code(const struct aws_profile *p, char *code, size_t n, struct er
 		return err_set(e, ERR_KEYSTORE, "profile \"%s\" needs an MFA code (mfa_serial %s) and there is "
 			       "no terminal to read it from; run kms-sign-digest from a terminal, or give it "
 			       "temporary credentials in the environment", p->name, p->mfa_serial);
+	if (rc == -3)
+		return err_set(e, ERR_KEYSTORE, "profile \"%s\": the MFA code typed for %s is too long (it "
+			       "must be 6 digits)", p->name, p->mfa_serial);
 	if (rc || !six_digits(code)) {
 		OPENSSL_cleanse(code, n);
 		return err_set(e, ERR_KEYSTORE, "profile \"%s\": the MFA code for %s must be 6 digits",
@@ -109,7 +112,8 @@ static int assume_call(const struct aws_settings *s, const struct aws_profile *p
 		aws_form_field(&form, "TokenCode", code);
 	}
 	snprintf(what, sizeof what, "STS AssumeRole of %.256s (profile %.100s)", p->role_arn, p->name);
-	rc = aws_sts_call(s, &form, src, what, c, e);
+	/* never twice with the same one-time code */
+	rc = code[0] ? aws_sts_call_once(s, &form, src, what, c, e) : aws_sts_call(s, &form, src, what, c, e);
 	if (!rc)
 		snprintf(c->source, sizeof c->source, "role of profile %.40s", p->name);
 	OPENSSL_cleanse(code, sizeof code);

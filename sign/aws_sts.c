@@ -214,22 +214,45 @@ static int sts_attempt(const struct aws_settings *s, const char *url, const char
 }
 
 #define STS_ATTEMPTS 3
+#define STS_BACKOFF_BASE_MS 200
+#define STS_BACKOFF_CAP_MS 2000
 
-int aws_sts_call(const struct aws_settings *s, const struct buf *form, const struct aws_creds *with,
-		 const char *what, struct aws_creds *c, struct err *e)
+static int sts_call(const struct aws_settings *s, const struct buf *form, const struct aws_creds *with,
+		    const char *what, int attempts, int *again, struct aws_creds *c, struct err *e)
 {
 	char url[512], region[64];
 	aws_sts_endpoint(s, url, sizeof url, region, sizeof region);
+	*again = 0;
 	if (!aws_loopback_or_https(url))
 		return err_set(e, ERR_USAGE, "STS endpoint %.200s must be https (requests carry credentials)", url);
 	if (!buf_ok(form))
 		return err_set(e, ERR_KEYSTORE, "%s: the request does not fit in %u KiB", what, STS_FORM_MAX >> 10);
-	int rc = 0, again = 1;
-	for (int i = 0; again && i < STS_ATTEMPTS; i++) {
+	int rc = 0;
+	*again = 1;
+	for (int i = 0; *again && i < attempts; i++) {
 		if (i)
-			sleep_seconds(0.2 * (double)(1 << i));
-		rc = sts_attempt(s, url, region, form, with, what, c, &again, e);
+			sleep_seconds(backoff_jitter(STS_BACKOFF_BASE_MS, STS_BACKOFF_CAP_MS, i));
+		rc = sts_attempt(s, url, region, form, with, what, c, again, e);
 	}
+	return rc;
+}
+
+int aws_sts_call(const struct aws_settings *s, const struct buf *form, const struct aws_creds *with,
+		 const char *what, struct aws_creds *c, struct err *e)
+{
+	int again;
+	return sts_call(s, form, with, what, STS_ATTEMPTS, &again, c, e);
+}
+
+int aws_sts_call_once(const struct aws_settings *s, const struct buf *form, const struct aws_creds *with,
+		      const char *what, struct aws_creds *c, struct err *e)
+{
+	int again;
+	int rc = sts_call(s, form, with, what, 1, &again, c, e);
+	size_t o = e ? strlen(e->msg) : 0;
+	if (rc && again && e)
+		snprintf(e->msg + o, sizeof e->msg - o, "; not retried: the MFA code was used by this "
+			 "request and STS accepts a code only once; run kms-sign-digest again with a new code");
 	return rc;
 }
 

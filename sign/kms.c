@@ -6,7 +6,6 @@
 #include <time.h>
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include "signer_conf.h"
 #include "sigv4.h"
@@ -219,11 +218,7 @@ static int build_headers(const struct kms_client *k, const struct aws_creds *c, 
 
 static double backoff(const struct sign_config *cfg, int attempt)
 {
-	double cap = cfg->retry_cap_ms / 1000.0;
-	double exp = cfg->retry_base_ms / 1000.0 * (double)(1u << (attempt > 20 ? 20 : attempt));
-	uint32_t r = 0;
-	RAND_bytes((unsigned char *)&r, sizeof r);
-	return (exp < cap ? exp : cap) * ((double)r / 4294967296.0); /* full jitter */
+	return backoff_jitter(cfg->retry_base_ms, cfg->retry_cap_ms, attempt);
 }
 
 struct attempt {

@@ -127,9 +127,9 @@ static int vault_auth(void *arg, int refresh, struct curl_slist **hdrs, struct e
 	struct vault *v = arg;
 	char line[4300];
 	int rc = 0;
-	(void)refresh;
 	pthread_mutex_lock(&v->mu);
-	if (v->approle && v->renew_at && time(NULL) >= v->renew_at)
+	/* refresh: the token was refused (revoked or expired early) */
+	if (v->approle && (refresh || (v->renew_at && time(NULL) >= v->renew_at)))
 		rc = approle_login(v, e);
 	snprintf(line, sizeof line, "X-Vault-Token: %s", v->token);
 	pthread_mutex_unlock(&v->mu);
@@ -171,8 +171,8 @@ static int settings(struct keystore *ks, struct vault *v, const struct sign_conf
 	const char *mount = getenv("TRANSIT_SECRET_ENGINE_PATH"), *ns = venv(v, "NAMESPACE");
 	const char *ca = venv(v, "CACERT");
 	if (!addr)
-		return err_set(e, ERR_USAGE, "%s: set VAULT_ADDR to the %s address (https://HOST:8200)",
-			       ks->signer, v->bao ? "OpenBao" : "Vault");
+		return err_set(e, ERR_USAGE, "%s: set %s to the %s address (https://HOST:8200)", ks->signer,
+			       v->bao ? "BAO_ADDR (or VAULT_ADDR)" : "VAULT_ADDR", v->bao ? "OpenBao" : "Vault");
 	if (strncmp(addr, "https://", 8))
 		return err_set(e, ERR_USAGE, "%s: the address %.200s must be https:// (requests carry the token)",
 			       ks->signer, addr);
@@ -197,6 +197,7 @@ static int settings(struct keystore *ks, struct vault *v, const struct sign_conf
 	v->rest.ca_bundle = v->ca[0] ? v->ca : NULL;
 	v->rest.auth = vault_auth;
 	v->rest.auth_arg = v;
+	v->rest.refresh_on_403 = v->approle != NULL;
 	v->rest.parse_error = vault_error;
 	return 0;
 }

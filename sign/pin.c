@@ -31,6 +31,9 @@ static int from_terminal(const char *what, char *pin, size_t n, struct err *e)
 	if (rc == -1)
 		return err_set(e, ERR_KEYSTORE, "%s: the signer configuration says pin: prompt, but there "
 			       "is no terminal to ask on", what);
+	if (rc == -3)
+		return err_set(e, ERR_KEYSTORE, "%s: the PIN typed is too long (at most %zu characters)", what,
+			       n - 2);
 	return rc ? err_set(e, ERR_KEYSTORE, "%s: no PIN was entered", what) : 0;
 }
 

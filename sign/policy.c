@@ -43,6 +43,12 @@ static int check_image(const struct mf_image *im, const struct key_conf *kc, con
 	policy_describe(p, allowed, an);
 	if (im->kind == MF_KIND_TBBR_CERT)
 		return check_cert(im, p, shown, allowed, e);
+	/* The converse of check_cert: a key limited to TF-A certificates signs
+	 * no STM32 header. */
+	if (p->ncerts && !p->nheaders && !p->ntypes && !p->has_min_version)
+		return err_set(e, ERR_VERIFY, "image %s: the policy of key %s refuses STM32 header %s: the key "
+			       "signs only TF-A certificates (rule tbbr_certs: %s); nothing was signed", im->id,
+			       shown, im->header, allowed);
 	if (!header_allowed(p, im->header))
 		return err_set(e, ERR_VERIFY, "image %s: the policy of key %s refuses header %s (rule headers: "
 			       "%s); nothing was signed", im->id, shown, im->header, allowed);

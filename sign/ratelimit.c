@@ -1,7 +1,10 @@
 #include "ratelimit.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <time.h>
+
+#include <openssl/rand.h>
 
 double now_monotonic(void)
 {
@@ -48,4 +51,13 @@ struct ratelimit *ratelimit_shared(double per_second)
 		process_rl_ready = 1;
 	}
 	return &process_rl;
+}
+
+double backoff_jitter(int base_ms, int cap_ms, int attempt)
+{
+	double cap = cap_ms / 1000.0;
+	double exp = base_ms / 1000.0 * (double)(1u << (attempt > 20 ? 20 : attempt));
+	uint32_t r = 0;
+	RAND_bytes((unsigned char *)&r, sizeof r);
+	return (exp < cap ? exp : cap) * ((double)r / 4294967296.0); /* full jitter */
 }

@@ -18,5 +18,9 @@ void ratelimit_wait(struct ratelimit *rl);
 struct ratelimit *ratelimit_shared(double per_second);
 double now_monotonic(void);
 void sleep_seconds(double s);
+/* Seconds to wait before retry number `attempt` (1, 2...): exponential
+ * backoff from base_ms, capped at cap_ms, with full jitter (uniform in
+ * [0, that]), so that clients retrying together spread out. */
+double backoff_jitter(int base_ms, int cap_ms, int attempt);
 
 #endif

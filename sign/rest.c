@@ -8,7 +8,6 @@
 #include "common/hex.h"
 
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 void rest_client_init(struct rest_client *c, const struct sign_config *cfg, const char *service)
 {
@@ -42,11 +41,7 @@ json_object *json_path(json_object *o, const char *a, const char *b)
 
 static double backoff(const struct sign_config *cfg, int attempt, double retry_after)
 {
-	double cap = cfg->retry_cap_ms / 1000.0;
-	double exp = cfg->retry_base_ms / 1000.0 * (double)(1u << (attempt > 20 ? 20 : attempt));
-	uint32_t r = 0;
-	RAND_bytes((unsigned char *)&r, sizeof r);
-	double wait = (exp < cap ? exp : cap) * ((double)r / 4294967296.0); /* full jitter */
+	double wait = backoff_jitter(cfg->retry_base_ms, cfg->retry_cap_ms, attempt);
 	if (retry_after > 60)
 		retry_after = 60; /* a service asking for more is better reported than waited for */
 	return wait > retry_after ? wait : retry_after;
@@ -169,7 +164,9 @@ int rest_call(struct rest_client *c, CURL *h, const struct rest_request *rq, jso
 			return 0;
 		if (rc != 1 && !o.transport)
 			return rc; /* no token: not an answer of the service */
-		if (!o.transport && o.status == 401 && c->refresh_on_401 && !refreshed) {
+		if (!o.transport && !refreshed && c->auth &&
+		    ((o.status == 401 && c->refresh_on_401) ||
+		     (o.status == 403 && c->refresh_on_403 && strstr(o.msg, "permission denied")))) {
 			refresh = refreshed = 1;
 			continue;
 		}

@@ -22,10 +22,14 @@ struct rest_client {
 	const char *ca_bundle;        /* VAULT_CACERT, REQUESTS_CA_BUNDLE..., or NULL */
 	struct ratelimit *rl;
 	/* The headers of one attempt (the token among them). refresh: the
-	 * previous answer was 401, get a new token if the store can. */
+	 * previous answer was 401 (or 403, see below), get a new token if the
+	 * store can. */
 	int (*auth)(void *arg, int refresh, struct curl_slist **hdrs, struct err *e);
 	void *auth_arg;
 	int refresh_on_401;           /* a 401 gets one more try with a new token */
+	/* A 403 "permission denied" too: Vault's answer to an expired or revoked
+	 * token (it never answers 401). Set only when a new token can be had. */
+	int refresh_on_403;
 	/* The service's words in an error answer. */
 	void (*parse_error)(const char *body, char *msg, size_t n);
 };

@@ -8,6 +8,23 @@
 
 #include <openssl/crypto.h>
 
+/* One line into out; a longer one is read to its end (so that its rest is
+ * not taken for the next answer) and refused. */
+static int read_line(FILE *f, char *out, size_t n)
+{
+	if (!fgets(out, (int)n, f))
+		return -2;
+	size_t len = strcspn(out, "\n");
+	if (out[len] == '\n' || feof(f)) {
+		out[strcspn(out, "\r\n")] = '\0';
+		return 0;
+	}
+	int c;
+	while ((c = getc(f)) != EOF && c != '\n')
+		;
+	return -3;
+}
+
 int tty_secret_read(const char *prompt, char *out, size_t n)
 {
 	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
@@ -17,6 +34,7 @@ int tty_secret_read(const char *prompt, char *out, size_t n)
 			close(fd);
 		return -1;
 	}
+	setvbuf(f, NULL, _IONBF, 0); /* no stdio buffer keeps the secret */
 	struct termios old, quiet;
 	int echo_off = !tcgetattr(fd, &old);
 	quiet = old;
@@ -25,14 +43,12 @@ int tty_secret_read(const char *prompt, char *out, size_t n)
 		tcsetattr(fd, TCSAFLUSH, &quiet);
 	fputs(prompt, f);
 	fflush(f);
-	int rc = fgets(out, (int)n, f) ? 0 : -2;
+	int rc = read_line(f, out, n);
 	if (echo_off)
 		tcsetattr(fd, TCSAFLUSH, &old);
 	fputs("\n", f);
 	fclose(f);
 	if (rc)
 		OPENSSL_cleanse(out, n);
-	else
-		out[strcspn(out, "\r\n")] = '\0';
 	return rc;
 }

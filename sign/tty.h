@@ -7,7 +7,8 @@
 
 #include <stddef.h>
 
-/* 0: out holds the line without its end; -1: no terminal; -2: nothing read. */
+/* 0: out holds the line without its end; -1: no terminal; -2: nothing read;
+ * -3: a line too long for out (read to its end, refused; out wiped). */
 int tty_secret_read(const char *prompt, char *out, size_t n);
 
 #endif

@@ -12,7 +12,7 @@ void tbbr_stamp_default(struct tbbr_stamp *s, int64_t not_before)
 {
 	memset(s, 0, sizeof *s);
 	s->not_before = not_before;
-	s->not_after = not_before + (int64_t)TBBR_VALID_DAYS * 86400;
+	s->not_after = TBBR_NOT_AFTER;
 }
 
 static int add_conf_ext(X509 *x, int nid, const char *value)

@@ -25,8 +25,10 @@ struct tbbr_values {
 };
 
 /* cert_create: a random serial and "now to now + 20 years". Ours: notBefore
- * from SOURCE_DATE_EPOCH (the caller passes it) or TBBR_DEFAULT_EPOCH, the
- * same 7300 days, and unless has_serial a serial derived from the rest of the
+ * from SOURCE_DATE_EPOCH (the caller passes it) or TBBR_DEFAULT_EPOCH,
+ * notAfter 9999-12-31T23:59:59Z (RFC 5280 4.1.2.5: no well-defined
+ * expiration; BL2 does not read validity, and a fixed 20 years from a
+ * reproducible date would show expired certificates), and unless has_serial a serial derived from the rest of the
  * TBS (the first 8 bytes of SHA-256 of the TBS with serial 1, top bit
  * cleared): the same inputs always give the same bytes. */
 struct tbbr_stamp {
@@ -35,7 +37,7 @@ struct tbbr_stamp {
 	uint64_t serial;
 };
 
-#define TBBR_VALID_DAYS 7300
+#define TBBR_NOT_AFTER 253402300799 /* 9999-12-31T23:59:59Z, a GeneralizedTime */
 #define TBBR_DEFAULT_EPOCH 946684800 /* 2000-01-01T00:00:00Z (BL2 does not read validity) */
 
 void tbbr_stamp_default(struct tbbr_stamp *s, int64_t not_before);

@@ -256,34 +256,97 @@ Test(aws_roles, mfa_code_typed_on_the_terminal_is_sent_and_not_echoed, .init = s
 	run_free(&r);
 }
 
-Test(aws_roles, a_wrong_mfa_code_is_refused_by_sts, .init = start, .fini = stop)
+/* Regression (72052ee): echo went off after the prompt was written, so a code
+ * typed as soon as the prompt showed could be echoed. The terminal holds the
+ * prompt back until echo is off: with the old order it never is. */
+Test(aws_roles, regression_echo_is_off_before_the_mfa_prompt_is_written, .init = start, .fini = stop)
 {
 	aws_files(KEYS, MFA_CONF);
 	char cmd[4096];
-	snprintf(cmd, sizeof cmd, "%s AWS_PROFILE=signer kms-sign-digest m.yaml -o s.yaml 2>err", env);
-	struct run r = pty_run(cmd, MFA_PROMPT, "135799");
-	size_t n;
-	char *err = (char *)read_file(pjoin(dir, "err"), &n);
-	free(r.err);
-	r.err = err;
-	expect_refused(&r, "HTTP 403: AccessDenied: MultiFactorAuthentication failed with invalid MFA one time pass code.");
-	cr_expect_null(strstr(r.out, "135799"), "the code was echoed: %s", r.out);
-	cr_expect_null(strstr(r.err, "135799"));
+	int echo_off_first;
+	snprintf(cmd, sizeof cmd, "%s AWS_PROFILE=signer kms-sign-digest -q m.yaml -o s.yaml 2>err", env);
+	struct run r = pty_run_held(cmd, MFA_PROMPT, "246810", &echo_off_first);
+	cr_expect_eq(r.code, 0, "%s", r.out);
+	cr_expect(echo_off_first, "the prompt was written while the terminal echoed: %s", r.out);
+	cr_expect_null(strstr(r.out, "246810"), "the code was echoed: %s", r.out);
+	cr_expect_eq(kms_stat(&srv, "sign"), 1);
 	run_free(&r);
 }
 
-Test(aws_roles, an_mfa_code_that_is_not_six_digits_is_refused_before_sts, .init = start, .fini = stop)
+/* Regression: a line longer than the buffer was cut to its start silently
+ * (and for a PIN, the cut PIN was sent). */
+Test(aws_roles, regression_an_mfa_code_longer_than_the_buffer_is_refused_as_too_long, .init = start, .fini = stop)
+{
+	aws_files(KEYS, MFA_CONF);
+	char cmd[4096], code[201];
+	memset(code, '7', sizeof code - 1);
+	code[sizeof code - 1] = '\0';
+	snprintf(cmd, sizeof cmd, "%s AWS_PROFILE=signer kms-sign-digest m.yaml -o s.yaml 2>err", env);
+	struct run r = pty_run(cmd, MFA_PROMPT, code);
+	size_t n;
+	free(r.err);
+	r.err = (char *)read_file(pjoin(dir, "err"), &n);
+	expect_refused(&r, "profile \"signer\": the MFA code typed for " ACCT "mfa/operator is too long (it must be 6 digits)");
+	cr_expect_null(strstr(r.out, "7777777"), "the code was echoed: %s", r.out);
+	cr_expect_null(strstr(r.err, "7777777"), "the code was printed: %s", r.err);
+	expect_stats_has("\"calls\": []");
+	run_free(&r);
+}
+
+/* A code STS refuses, and one refused before STS: neither echoed nor printed. */
+struct bad_code {
+	char code[8];
+	char expect[120];
+	char calls[100];  /* in the fake's stats: what reached STS */
+};
+
+static struct bad_code bad_codes[] = {
+	{ "135799", "HTTP 403: AccessDenied: MultiFactorAuthentication failed with invalid MFA one time pass code.",
+	  "\"TokenCode\": \"given, wrong\"" },
+	{ "24681", "profile \"signer\": the MFA code for " ACCT "mfa/operator must be 6 digits", "\"calls\": []" },
+};
+
+ParameterizedTestParameters(aws_roles, a_bad_mfa_code_is_refused_and_never_shown)
+{
+	return cr_make_param_array(struct bad_code, bad_codes, sizeof bad_codes / sizeof bad_codes[0]);
+}
+
+ParameterizedTest(struct bad_code *bc, aws_roles, a_bad_mfa_code_is_refused_and_never_shown, .init = start, .fini = stop)
 {
 	aws_files(KEYS, MFA_CONF);
 	char cmd[4096];
 	snprintf(cmd, sizeof cmd, "%s AWS_PROFILE=signer kms-sign-digest m.yaml -o s.yaml 2>err", env);
-	struct run r = pty_run(cmd, MFA_PROMPT, "24681");
+	struct run r = pty_run(cmd, MFA_PROMPT, bc->code);
 	size_t n;
 	free(r.err);
 	r.err = (char *)read_file(pjoin(dir, "err"), &n);
-	expect_refused(&r, "profile \"signer\": the MFA code for " ACCT "mfa/operator must be 6 digits");
+	expect_refused(&r, bc->expect);
+	cr_expect_null(strstr(r.out, bc->code), "the code was echoed: %s", r.out);
+	cr_expect_null(strstr(r.err, bc->code), "the code was printed: %s", r.err);
 	cr_expect_eq(kms_stat(&srv, "assume_role"), 0);
-	expect_stats_has("\"calls\": []");
+	expect_stats_has(bc->calls);
+	run_free(&r);
+}
+
+/* Regression: after a server fault the AssumeRole was retried with the same
+ * one-time code, which STS refuses as used ("invalid MFA one time pass code"). */
+Test(aws_roles, regression_an_mfa_assume_role_answered_500_is_not_sent_twice, .init = start, .fini = stop)
+{
+	aws_files(KEYS, MFA_CONF);
+	cr_assert_eq(kms_control(&srv, "{\"sts_fail_first\": 1}"), 0);
+	char cmd[4096];
+	snprintf(cmd, sizeof cmd, "%s AWS_PROFILE=signer kms-sign-digest m.yaml -o s.yaml 2>err", env);
+	struct run r = pty_run(cmd, MFA_PROMPT, "246810");
+	size_t n;
+	free(r.err);
+	r.err = (char *)read_file(pjoin(dir, "err"), &n);
+	expect_refused(&r, "STS AssumeRole of " ACCT "role/mfa (profile signer): HTTP 500: InternalFailure: An internal "
+		       "error occurred.; not retried: the MFA code was used by this request and STS accepts a code only "
+		       "once; run kms-sign-digest again with a new code");
+	char *t = stats_text();
+	const char *first = t ? strstr(t, "\"TokenCode\"") : NULL;
+	cr_expect(first && !strstr(first + 1, "\"TokenCode\""), "one AssumeRole, not two: %s", t ? t : "(none)");
+	free(t);
 	run_free(&r);
 }
 

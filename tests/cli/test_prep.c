@@ -161,7 +161,7 @@ Test(prep, regression_long_st_file_names_are_valid_release_outputs, .init = setu
 	/* Outputs were validated as image ids (63 characters at most), which
 	 * refused ST's own file names as default outputs. */
 	struct run r = run_cmd("cd %s && cp %s . && printf 'format: stm32-release/1\\nkeysets:\\n  k: [%s]\\nimages:\\n"
-			       "  - {id: STM32MP257F-EV1_DDR_UTILITIES_A35_nopad_no_el3lnch, input: STM32MP257F-EV1_DDR_UTILITIES_A35_nopad_no_el3lnch.stm32, keyset: k, key_index: 0, key_uri: x}\\n' > rel.yaml && "
+			       "  - {id: STM32MP257F-EV1_DDR_UTILITIES_A35_nopad_no_el3lnch, input: STM32MP257F-EV1_DDR_UTILITIES_A35_nopad_no_el3lnch.stm32, keyset: k, key_index: 0, key_uri: file:k.pem}\\n' > rel.yaml && "
 			       "cp %s k0.pub.pem && stm32-prep -q --release rel.yaml --out-dir out && "
 			       "test -f out/STM32MP257F-EV1_DDR_UTILITIES_A35_nopad_no_el3lnch.prepared.stm32",
 			       dir, fixture("vectors/stm32/STM32MP257F-EV1_DDR_UTILITIES_A35_nopad_no_el3lnch.stm32"),

@@ -539,7 +539,7 @@ ParameterizedTest(struct transport_case *tc, kms_sign, regression_permanent_tran
 }
 
 Test(pkcs11, a_pin_prompted_on_the_terminal_is_not_echoed_and_without_a_terminal_is_refused, .init = start,
-     .fini = stop, .timeout = 90)
+     .fini = stop)
 {
 	make_token();
 	char cmd[2048];

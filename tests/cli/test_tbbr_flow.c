@@ -212,13 +212,13 @@ Test(tbbr_flow, the_issue_command_line_prepares_signs_and_assembles_deterministi
 			       "stm32-assemble prepared/manifest.yaml prepared/signatures.yaml --out-dir out && "
 			       "" PREP_FIP "-q --out-dir again && cmp prepared/fip.trusted_key.tbs again/fip.trusted_key.tbs && "
 			       "SOURCE_DATE_EPOCH=1764547200 " PREP_FIP "-q --out-dir sde && "
-			       "openssl asn1parse -inform DER -in sde/fip.nt_fw_content.tbs | grep UTCTIME && "
+			       "openssl asn1parse -inform DER -in sde/fip.nt_fw_content.tbs | grep TIME && "
 			       "fiptool info out/fip.bin | sed 's/:.*cmdline=/ /' > ours && "
 			       "fiptool info $V/mp25/fip.bin | sed 's/:.*cmdline=/ /' > theirs && cmp ours theirs && "
 			       "stm32-inspect out/fip.bin", d, getenv("STM32_TESTS"));
 	cr_assert_eq(r.code, 0, "%s%s", r.out, r.err);
 	const char *want[] = { "out/trusted_key.crt", "out/stm32mp_cfg_cert.crt", "out/fip.bin", ":251201000000Z",
-			       ":451126000000Z", "Chain:             stm32mp2 holds" };
+			       "GENERALIZEDTIME   :99991231235959Z", "Chain:             stm32mp2 holds" };
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
 		cr_expect(strstr(r.out, want[i]), "no '%s' in:\n%s", want[i], r.out);
 	run_free(&r);
@@ -259,6 +259,24 @@ Test(tbbr_flow, a_key_policy_limited_to_headers_refuses_certificates_and_tbbr_ce
 		    "kms-sign-digest --config c2.yaml --review p/manifest.yaml | grep 'file:.*tw.pem:'", d, t);
 	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
 	cr_expect(strstr(r.out, "policy: TF-A certificates soc_fw_key, tos_fw_key"), "%s", r.out);
+	run_free(&r);
+	tmpdir_rm(d);
+}
+
+/* Regression, the other direction of the one above: a key whose policy is
+ * only tbbr_certs still signs the certificates it lists, and refuses others. */
+Test(tbbr_flow, regression_a_key_limited_to_tbbr_certs_signs_only_the_listed_certificates)
+{
+	const char *d = tmpdir_new();
+	const char *t = getenv("STM32_TESTS");
+	struct run r = run_cmd("cd %s && V=%s/vectors/tbbr && " PREP_FIP "-q --out-dir p && "
+			       "printf 'format: stm32-signer/1\\nkeys:\\n  - uri: file:%%s\\n    policy: {tbbr_certs: [soc_fw_key]}\\n' "
+			       "$V/keys/tw.pem > c.yaml && kms-sign-digest --config c.yaml p/manifest.yaml -o s.yaml", d, t);
+	cr_expect_eq(r.code, 1, "%s%s", r.out, r.err);
+	cr_expect(strstr(r.err, "refuses TF-A certificate tos_fw_key (rule tbbr_certs: TF-A certificates soc_fw_key); "
+			 "nothing was signed"), "%s", r.err);
+	cr_expect(!strstr(r.err, "refuses TF-A certificate soc_fw_key"), "%s", r.err);
+	cr_expect(!file_exists(pjoin(d, "s.yaml")), "no output on failure");
 	run_free(&r);
 	tmpdir_rm(d);
 }

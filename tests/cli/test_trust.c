@@ -291,6 +291,30 @@ ParameterizedTest(struct policy_case *pc, trust, each_policy_rule_refuses_before
 	run_free(&r);
 }
 
+/* Regression: tbbr_certs limited certificates one way only; a key whose policy
+ * listed only TF-A certificates still signed any STM32 header. */
+Test(trust, regression_a_key_limited_to_tbbr_certs_signs_no_stm32_header, .init = start, .fini = stop)
+{
+	prepare_release(1, "awskms:///alias/k1");
+	write_config("format: stm32-signer/1\nkeys:\n  - {uri: 'awskms:///alias/k1', policy: {tbbr_certs: [trusted_key]}}\n");
+	struct run r = run_cmd("%s cd %s && kms-sign-digest --config signer.yaml out/manifest.yaml -o out/s.yaml",
+			       srv.env, dir);
+	cr_expect_eq(r.code, 1, "%s", r.err);
+	cr_expect(strstr(r.err, "image img0: the policy of key awskms:///alias/k1 refuses STM32 header 2.2: the key signs "
+			 "only TF-A certificates (rule tbbr_certs: TF-A certificates trusted_key); nothing was signed"),
+		  "%s", r.err);
+	cr_expect_eq(kms_stat(&srv, "requests"), 0, "refused before any request");
+	cr_expect_not(file_exists(pjoin(dir, "out/s.yaml")));
+	run_free(&r);
+	/* A header rule next to tbbr_certs lets the key sign both. */
+	write_config("format: stm32-signer/1\nkeys:\n  - {uri: 'awskms:///alias/k1', policy: {tbbr_certs: [trusted_key], "
+		     "headers: ['2.2']}}\n");
+	r = run_cmd("%s cd %s && kms-sign-digest -q --config signer.yaml out/manifest.yaml -o out/s.yaml", srv.env, dir);
+	cr_expect_eq(r.code, 0, "%s", r.err);
+	cr_expect_eq(kms_stat(&srv, "sign"), 1);
+	run_free(&r);
+}
+
 Test(trust, review_shows_the_policy_and_what_this_host_cannot_check, .init = start, .fini = stop)
 {
 	prepare_release(2, "awskms:///alias/k1");

@@ -316,3 +316,38 @@ Test(vault, approle_from_the_signer_configuration_logs_in_and_renews_a_short_lea
 	cr_expect(access(pjoin(dir, "out/sigs.yaml"), F_OK) != 0, "no signatures document on failure");
 	run_free(&r);
 }
+
+/* Regression: Vault answers a revoked or expired token 403 "permission
+ * denied" (never 401), and the AppRole token was never replaced: a token
+ * revoked before its lease ended failed the run. Now one new login and one
+ * retry; a new token refused too is reported, not retried again. */
+static void start_approle_hour(void)
+{
+	start_with("--approle role-1234:secret-5678");
+}
+
+Test(vault, regression_an_approle_token_revoked_early_is_replaced_by_one_new_login, .init = start_approle_hour,
+     .fini = stop)
+{
+	make_release(3, 1, "hashivault://fsbl?version=1");
+	kms_control(&srv, "{\"revoke_after\": 2}");
+	struct run r = run_cmd("%s cd %s && unset VAULT_TOKEN && echo secret-5678 > sid && "
+			       "printf 'format: stm32-signer/1\nkeys:\n  - uri: hashivault://fsbl?version=1\n"
+			       "    approle: {role_id: role-1234, secret_id_file: sid}\n' > signer.yaml && "
+			       "kms-sign-digest -q --config signer.yaml --batch-size 1 --jobs 1 "
+			       "out/manifest.yaml -o out/sigs.yaml", srv.env, dir);
+	cr_expect_eq(r.code, 0, "%s", r.err);
+	run_free(&r);
+	cr_expect_eq(kms_stat(&srv, "revoked"), 1);
+	cr_expect_eq(kms_stat(&srv, "logins"), 2, "one new login after the token was revoked");
+	cr_expect_eq(kms_stat(&srv, "sign"), 3);
+	expect_assembles(dir);
+	kms_control(&srv, "{\"revoke_all\": true}");
+	r = run_cmd("%s cd %s && unset VAULT_TOKEN && rm out/sigs.yaml && "
+		    "kms-sign-digest -q --config signer.yaml out/manifest.yaml -o out/sigs.yaml", srv.env, dir);
+	cr_expect_eq(r.code, 5, "%s", r.err);
+	cr_expect(strstr(r.err, "HTTP 403: permission denied (the credentials were refused") != NULL, "%s", r.err);
+	cr_expect_eq(kms_stat(&srv, "logins"), 4, "one login, then one more: not a loop");
+	cr_expect(access(pjoin(dir, "out/sigs.yaml"), F_OK) != 0, "no signatures document on failure");
+	run_free(&r);
+}

@@ -11,5 +11,11 @@
  * A terminal silent for 30 s (say, a second prompt) ends the command (SIGKILL,
  * code 137). */
 struct run pty_run(const char *cmd, const char *prompt, const char *answer);
+/* pty_run, with the terminal's output stopped (as by ^S) from the start: the
+ * prompt cannot show until the helper resumes it (^Q), which it does once the
+ * terminal's ECHO flag is off, or after 10 s. *echo_off_first: echo went off
+ * while the prompt was still held back, i.e. before it was written. cmd must
+ * write nothing else to the terminal before its prompt. */
+struct run pty_run_held(const char *cmd, const char *prompt, const char *answer, int *echo_off_first);
 
 #endif

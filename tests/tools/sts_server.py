@@ -21,7 +21,9 @@ One HTTPS port (kms_server.py's QuietServer and serve_tls) answers:
 credentials expire N seconds after issue whatever was asked (to test
 refresh); --sso-role ACCOUNT/ROLE_NAME (repeatable).
 POST /_control {"sts_throttle_first": N} answers the next N AssumeRole calls
-Throttling. GET /_stats adds assume_role, sso, expired_token and "calls" (each AssumeRole's
+Throttling; {"sts_fail_first": N} answers the next N AssumeRole calls HTTP 500
+InternalFailure after reading them (a TokenCode they carry is used up: STS
+refuses a one-time code it has seen, as "invalid MFA one time pass code"). GET /_stats adds assume_role, sso, expired_token and "calls" (each AssumeRole's
 fields, the TokenCode replaced by whether it matched) and sign_by_role.
 Prints "READY <port>".
 """
@@ -65,6 +67,7 @@ class State(kms_server.State):
         self.sso_token = args.sso_token
         self.sso_roles = set(args.sso_role)
         self.issued = {}  # access key -> {"secret", "token", "expires", "role"}
+        self.used_codes = set()
 
     def reset_stats(self):
         super().reset_stats()
@@ -175,14 +178,20 @@ class Handler(kms_server.Handler):
     def assume_role(self, caller, form):
         st = self.server.state
         role = st.roles.get(form.get("RoleArn"))
-        code_ok = form.get("TokenCode") == st.mfa_code
         with st.lock:
+            code_ok = form.get("TokenCode") == st.mfa_code and form.get("TokenCode") not in st.used_codes
+            if "TokenCode" in form:
+                st.used_codes.add(form.get("TokenCode"))
             st.stats["calls"].append({
                 "caller": st.issued[caller]["role"] if caller in st.issued else "long-term keys",
                 "RoleArn": form.get("RoleArn"), "RoleSessionName": form.get("RoleSessionName"),
                 "ExternalId": form.get("ExternalId"), "DurationSeconds": form.get("DurationSeconds"),
                 "SerialNumber": form.get("SerialNumber"), "TokenCode": "given, right" if code_ok else
                 ("given, wrong" if "TokenCode" in form else None)})
+        f = st.faults
+        if int(f.get("sts_fail_first", 0) or 0) > 0:
+            f["sts_fail_first"] = int(f["sts_fail_first"]) - 1
+            return self.sts_error(500, "InternalFailure", "An internal error occurred.")
         if form.get("Version") != "2011-06-15":
             return self.sts_error(400, "InvalidAction", "Could not find operation AssumeRole for version %s"
                                   % form.get("Version"))

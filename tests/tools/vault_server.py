@@ -19,7 +19,11 @@ GET /_stats, POST /_reset. Faults: throttle (share of requests answered 429
 retry_after (the Retry-After header of a 429, seconds), error500 (share answered
 500), sealed (every request answered 503 "Vault is sealed"), latency_ms,
 wrong_version (signatures labelled with another version than the one asked),
-key_type (the type "read key" reports), deny_sign (sign answered 403).
+key_type (the type "read key" reports), deny_sign (sign answered 403),
+revoke_after (after that many requests carrying AppRole tokens, every token
+issued so far is revoked, once: the next is answered 403 "permission denied",
+as Vault answers a revoked token), revoke_all (each AppRole token is revoked
+at its first use).
 Prints "READY <port>" on stdout when it accepts connections.
 """
 import argparse
@@ -66,7 +70,7 @@ class State(FakeState):
     def reset_stats(self):
         self.stats = {"requests": 0, "sign_requests": 0, "batch_requests": 0, "sign": 0,
                       "read_key": 0, "throttled": 0, "errors500": 0, "max_batch": 0,
-                      "denied": 0, "logins": 0, "sign_per_digest": {}}
+                      "denied": 0, "logins": 0, "revoked": 0, "sign_per_digest": {}}
 
 
 
@@ -102,10 +106,30 @@ class Handler(QuietHandler):
         tok = self.headers.get("X-Vault-Token")
         with st.lock:
             issued = st.issued.get(tok, 0) > time.time()
+            revoked = issued and self.revoke_now()
+            if revoked:
+                st.issued.clear()
+                issued = False
+        if revoked:
+            st.count("revoked")
         if (tok != st.token and not issued) or (st.namespace or "") != ns:
             st.count("denied")
             self.errors(403, "permission denied")
             return False
+        return True
+
+    def revoke_now(self):
+        """Whether the faults revoke the AppRole tokens now (under the lock)."""
+        f = self.server.state.faults
+        if f.get("revoke_all"):
+            return True
+        if "revoke_after" not in f:
+            return False
+        n = int(f["revoke_after"])
+        if n > 0:
+            f["revoke_after"] = n - 1
+            return False
+        del f["revoke_after"]
         return True
 
     def inject(self):

@@ -5,6 +5,7 @@
 
 #include "sign/http.h"
 #include "sign/crc32c.h"
+#include "sign/ratelimit.h"
 #include "sign/rest.h"
 
 Test(rest, throttling_and_server_faults_are_retried_and_nothing_else)
@@ -26,6 +27,21 @@ Test(rest, retry_after_is_read_as_seconds_or_as_an_http_date)
 	cr_expect_eq(http_retry_after("Thu, 01 Jan 2026 00:00:30 GMT", now), 30);
 	cr_expect_eq(http_retry_after("Wed, 31 Dec 2025 23:00:00 GMT", now), 0, "a date in the past");
 	cr_expect_eq(http_retry_after("soon", now), 0);
+}
+
+/* Regression: STS retried after fixed waits (0.4 s, 0.8 s); every retry now
+ * waits a random share (full jitter) of the doubling, capped wait. */
+Test(rest, regression_backoff_is_jittered_within_the_doubling_capped_wait)
+{
+	int differ = 0;
+	double first = backoff_jitter(200, 2000, 1);
+	for (int i = 0; i < 200; i++) {
+		double w1 = backoff_jitter(200, 2000, 1), w5 = backoff_jitter(200, 2000, 5);
+		cr_expect(w1 >= 0 && w1 <= 0.4, "attempt 1 waits at most 0.4 s, not %f", w1);
+		cr_expect(w5 >= 0 && w5 <= 2.0, "attempt 5 waits at most the 2 s cap, not %f", w5);
+		differ += w1 != first;
+	}
+	cr_expect_gt(differ, 150, "the waits are random: %d of 200 differ from the first", differ);
 }
 
 Test(rest, base64url_round_trips_without_padding_and_refuses_plain_base64)
