@@ -276,6 +276,7 @@ class Fake(Server):
 
 
 AZURE_VERSION = "0123456789abcdef0123456789abcdef"
+GCP_VERSION = "projects/bench/locations/europe-west1/keyRings/stm32/cryptoKeys/k1/cryptoKeyVersions/1"
 STORES = [
     ("Vault transit, batch_input (up to 64 per request, spread over the jobs)", "vault_server.py", "hashivault://k1?version=1", "",
      ["--token", "hvs.bench", "--key", "k1=%s/k1.pem" % KEYS],
@@ -288,6 +289,10 @@ STORES = [
      {"REQUESTS_CA_BUNDLE": "{dir}/kms-cert.pem", "AZURE_AUTHORITY_HOST": "https://127.0.0.1:{port}",
       "AZURE_TENANT_ID": "72f988bf-86f1-41af-91ab-2d7cd011db47",
       "AZURE_CLIENT_ID": "0b5ad4b0-6f3c-4a2e-9d0c-1f2e3d4c5b6a", "AZURE_CLIENT_SECRET": "bench"}),
+    ("GCP Cloud KMS (service account)", "gcp_server.py", "gcpkms://" + GCP_VERSION, "",
+     ["--key", "%s=%s/k1.pem" % (GCP_VERSION, KEYS), "--service-account", "bench@bench.iam.gserviceaccount.com"],
+     {"CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDKMS": "https://127.0.0.1:{port}/",
+      "CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE": "{dir}/kms-cert.pem", "GOOGLE_APPLICATION_CREDENTIALS": "{dir}/sa.json"}),
 ]
 
 
@@ -298,7 +303,10 @@ def cloud_stores(aws_jobs32=None):
     rel = ["format: stm32-release/1", "release: bench", "keysets:", "  k: [k0.pub.pem, k1.pub.pem]", "images:"]
     rel += ["  - {id: i%04d, input: p.bin, soc: stm32mp25, image_version: %d, keyset: k, key_index: 1, key_uri: 'URI'}" % (i, i)
             for i in range(1000)]
+    only = os.environ.get("BENCH_STORES")
     for label, script, uri, extra, args, env in STORES:
+        if only and not label.startswith(only):
+            continue
         srv = Fake(script, args, env)
         try:
             key = uri.format(port=srv.port)

@@ -43,7 +43,7 @@ static const char usage_text[] =
 	"                           P-256 or brainpoolP256t1, also P-384 or brainpoolP384t1 for 2.3\n"
 	"  --key-index N            table entry of the signing key (pk_idx), default 0\n"
 	"  --key-uri URI            key that will sign: awskms:///alias/..., pkcs11:..., azurekms://...,\n"
-	"                           hashivault://..., openbao://..., file:...\n"
+	"                           gcpkms://..., hashivault://..., openbao://..., file:...\n"
 	"  --id ID                  image id in the manifest (default: OUT's base name)\n"
 	"  --align N                pad the payload with zeros to a multiple of N (counted\n"
 	"                           in image_length, so it is hashed and signed; ST's tool: 32)\n"

@@ -8,17 +8,11 @@
 
 #include "common/buf.h"
 
-static const char *env(const char *name)
-{
-	const char *v = getenv(name);
-	return v && *v ? v : NULL;
-}
-
 int azure_auth_init(struct azure_auth *a, const struct sign_config *cfg, const char *scope,
 		    const char *ca, struct err *e)
 {
 	memset(a, 0, sizeof *a);
-	const char *host = env("AZURE_AUTHORITY_HOST");
+	const char *host = env_nonempty("AZURE_AUTHORITY_HOST");
 	host = host ? host : "https://login.microsoftonline.com";
 	if (strncmp(host, "https://", 8))
 		return err_set(e, ERR_USAGE, "AZURE_AUTHORITY_HOST %.200s must be https://", host);
@@ -29,29 +23,14 @@ int azure_auth_init(struct azure_auth *a, const struct sign_config *cfg, const c
 	snprintf(a->scope, sizeof a->scope, "%s", scope);
 	rest_client_init(&a->rest, cfg, "Microsoft Entra ID");
 	a->rest.ca_bundle = ca;
-	a->rest.parse_error = azure_error;
-	pthread_mutex_init(&a->mu, NULL);
+	a->rest.parse_error = oauth_error;
+	oauth_token_init(&a->tok);
 	return 0;
 }
 
 void azure_auth_free(struct azure_auth *a)
 {
-	OPENSSL_cleanse(a->token, sizeof a->token);
-	pthread_mutex_destroy(&a->mu);
-}
-
-/* {"error": {"code", "message"}} (Key Vault) or {"error", "error_description"} (Entra ID). */
-void azure_error(const char *body, char *msg, size_t n)
-{
-	json_object *o = json_tokener_parse(body), *err = json_path(o, "error", NULL);
-	msg[0] = '\0';
-	if (err && json_object_is_type(err, json_type_object))
-		snprintf(msg, n, "%s: %s", json_str(err, "code") ? json_str(err, "code") : "error",
-			 json_str(err, "message") ? json_str(err, "message") : "");
-	else if (err && json_object_is_type(err, json_type_string))
-		snprintf(msg, n, "%s: %s", json_object_get_string(err),
-			 json_str(o, "error_description") ? json_str(o, "error_description") : "");
-	json_object_put(o);
+	oauth_token_free(&a->tok);
 }
 
 static int tenant_ok(const char *t)
@@ -62,52 +41,13 @@ static int tenant_ok(const char *t)
 	return *t != '\0';
 }
 
-static void form_add(struct buf *b, const char *k, const char *v)
-{
-	char *esc = curl_easy_escape(NULL, v, 0);
-	if (buf_len(b))
-		buf_add(b, "&", 1);
-	buf_add(b, k, strlen(k));
-	buf_add(b, "=", 1);
-	if (esc)
-		buf_add(b, esc, strlen(esc));
-	if (esc)
-		OPENSSL_cleanse(esc, strlen(esc));
-	curl_free(esc);
-}
-
-/* The answer's access_token and expiry (expires_in: a number, or IMDS's string;
- * App Service: expires_on). */
-static int take_token(struct azure_auth *a, json_object *r, struct err *e)
-{
-	const char *tok = json_str(r, "access_token");
-	json_object *exp = json_path(r, "expires_in", NULL), *on = json_path(r, "expires_on", NULL);
-	long secs = exp ? strtol(json_object_get_string(exp), NULL, 10) : 0;
-	if (!exp && on) /* App Service answers only expires_on (Unix seconds) */
-		secs = strtol(json_object_get_string(on), NULL, 10) - (long)time(NULL);
-	if (!tok || strlen(tok) >= sizeof a->token)
-		return err_set(e, ERR_KEYSTORE, "the token answer has no usable access_token (%s)", a->source);
-	snprintf(a->token, sizeof a->token, "%s", tok);
-	a->expires = time(NULL) + (secs > 0 ? secs : 300);
-	a->have = 1;
-	return 0;
-}
-
 static int post_form(struct azure_auth *a, const char *tenant, struct buf *form, struct err *e)
 {
 	char url[800];
 	snprintf(url, sizeof url, "%s/%s/oauth2/v2.0/token", a->authority, tenant);
 	struct rest_request rq = { .method = "POST", .url = url, .body = buf_cstr(form), .what = "token",
 				   .content_type = "application/x-www-form-urlencoded" };
-	json_object *r = NULL;
-	CURL *h = http_handle_new();
-	int rc = h ? rest_call(&a->rest, h, &rq, &r, e) : err_set(e, ERR_INTERNAL, "out of memory");
-	if (!rc)
-		rc = take_token(a, r, e);
-	json_object_put(r);
-	if (h)
-		curl_easy_cleanup(h);
-	return rc;
+	return oauth_fetch(&a->rest, &rq, &a->tok, a->source, e);
 }
 
 /* The client's proof: a secret, or an assertion (a certificate's JWT, or
@@ -115,7 +55,7 @@ static int post_form(struct azure_auth *a, const char *tenant, struct buf *form,
 static int client_proof(struct azure_auth *a, const char *tenant, const char *client, struct buf *form,
 			struct err *e)
 {
-	const char *secret = env("AZURE_CLIENT_SECRET"), *cert = env("AZURE_CLIENT_CERTIFICATE_PATH");
+	const char *secret = env_nonempty("AZURE_CLIENT_SECRET"), *cert = env_nonempty("AZURE_CLIENT_CERTIFICATE_PATH");
 	char assertion[16384], aud[800];
 	int rc;
 	if (secret) {
@@ -126,7 +66,7 @@ static int client_proof(struct azure_auth *a, const char *tenant, const char *cl
 	snprintf(aud, sizeof aud, "%s/%s/oauth2/v2.0/token", a->authority, tenant);
 	snprintf(a->source, sizeof a->source, "%s", cert ? "client certificate" : "workload identity");
 	rc = cert ? azure_cert_assertion(cert, aud, client, assertion, sizeof assertion, e)
-		  : secret_file_read(env("AZURE_FEDERATED_TOKEN_FILE"), assertion, sizeof assertion, e);
+		  : secret_file_read(env_nonempty("AZURE_FEDERATED_TOKEN_FILE"), assertion, sizeof assertion, e);
 	if (!rc) {
 		form_add(form, "client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer");
 		form_add(form, "client_assertion", assertion);
@@ -160,8 +100,8 @@ static int client_credentials(struct azure_auth *a, const char *tenant, const ch
 static int mi_request(const char *resource, const char *client, char *url, size_t n, char *hdr, size_t hn,
 		      const char **what)
 {
-	const char *ep = env("IDENTITY_ENDPOINT"), *secret = env("IDENTITY_HEADER");
-	const char *host = env("AZURE_POD_IDENTITY_AUTHORITY_HOST");
+	const char *ep = env_nonempty("IDENTITY_ENDPOINT"), *secret = env_nonempty("IDENTITY_HEADER");
+	const char *host = env_nonempty("AZURE_POD_IDENTITY_AUTHORITY_HOST");
 	char *res = curl_easy_escape(NULL, resource, 0), *cid = client ? curl_easy_escape(NULL, client, 0) : NULL;
 	if (!res || (client && !cid)) {
 		curl_free(res);
@@ -195,28 +135,23 @@ static int managed_identity(struct azure_auth *a, const char *client, struct err
 	const char *const headers[] = { hdr, NULL };
 	struct rest_request rq = { .method = "GET", .url = url, .what = "token", .connect_timeout_ms = 2000,
 				   .headers = headers };
-	json_object *r = NULL;
-	CURL *h = http_handle_new();
-	int rc = h ? rest_call(&rc_mi, h, &rq, &r, e) : err_set(e, ERR_INTERNAL, "out of memory");
+	int rc = oauth_fetch(&rc_mi, &rq, &a->tok, a->source, e);
 	OPENSSL_cleanse(hdr, sizeof hdr);
 	if (rc)
 		err_prefix(e, "no Azure credentials: AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET (or "
 			   "AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE) are not set, and the "
 			   "managed identity endpoint failed");
-	if (!rc)
-		rc = take_token(a, r, e);
-	json_object_put(r);
-	if (h)
-		curl_easy_cleanup(h);
 	return rc;
 }
 
-static int acquire(struct azure_auth *a, struct err *e)
+static int acquire(void *arg, struct oauth_token *t, struct err *e)
 {
-	const char *tenant = env("AZURE_TENANT_ID"), *client = env("AZURE_CLIENT_ID");
+	struct azure_auth *a = arg;
+	(void)t; /* a->tok */
+	const char *tenant = env_nonempty("AZURE_TENANT_ID"), *client = env_nonempty("AZURE_CLIENT_ID");
 	snprintf(a->client_id, sizeof a->client_id, "%s", client ? client : "");
-	int proof = env("AZURE_CLIENT_SECRET") || env("AZURE_CLIENT_CERTIFICATE_PATH") ||
-		    env("AZURE_FEDERATED_TOKEN_FILE");
+	int proof = env_nonempty("AZURE_CLIENT_SECRET") || env_nonempty("AZURE_CLIENT_CERTIFICATE_PATH") ||
+		    env_nonempty("AZURE_FEDERATED_TOKEN_FILE");
 	if (tenant && client && proof)
 		return client_credentials(a, tenant, client, e);
 	if (proof)
@@ -227,18 +162,5 @@ static int acquire(struct azure_auth *a, struct err *e)
 
 int azure_auth_header(struct azure_auth *a, int refresh, struct curl_slist **hdrs, struct err *e)
 {
-	int rc = 0;
-	pthread_mutex_lock(&a->mu);
-	if (refresh || !a->have || time(NULL) + 300 >= a->expires) {
-		a->have = 0;
-		rc = acquire(a, e);
-	}
-	if (!rc) {
-		char line[8300];
-		snprintf(line, sizeof line, "Authorization: Bearer %s", a->token);
-		*hdrs = curl_slist_append(*hdrs, line);
-		OPENSSL_cleanse(line, sizeof line);
-	}
-	pthread_mutex_unlock(&a->mu);
-	return rc;
+	return oauth_header(&a->tok, refresh, acquire, a, hdrs, e);
 }

@@ -7,19 +7,13 @@
 #ifndef SIGN_AZURE_AUTH_H
 #define SIGN_AZURE_AUTH_H
 
-#include <pthread.h>
-#include <time.h>
-
-#include "rest.h"
+#include "oauth.h"
 
 struct azure_auth {
 	struct rest_client rest;  /* for the token endpoint */
 	char scope[256];          /* https://vault.azure.net/.default ... */
 	char authority[512];      /* AZURE_AUTHORITY_HOST, no trailing slash */
-	pthread_mutex_t mu;
-	char token[8192];
-	time_t expires;
-	int have;
+	struct oauth_token tok;
 	char source[64];          /* "client secret", "client certificate", "workload identity"... */
 	char client_id[128];
 };
@@ -34,7 +28,4 @@ void azure_auth_free(struct azure_auth *a);
  * of a PEM file, for the token endpoint audience. */
 int azure_cert_assertion(const char *path, const char *audience, const char *client, char *out,
 			 size_t n, struct err *e);
-/* An AAD or Key Vault error answer in words: code and message. */
-void azure_error(const char *body, char *msg, size_t n);
-
 #endif

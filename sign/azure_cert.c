@@ -54,26 +54,6 @@ static int load(const char *path, X509 **cert, EVP_PKEY **key, struct err *e)
 	return 0;
 }
 
-static void json_part(const char *json, char *out)
-{
-	b64url_encode((const uint8_t *)json, strlen(json), out);
-}
-
-static int sign_rs256(EVP_PKEY *key, const char *input, char *out, struct err *e)
-{
-	uint8_t sig[1024];
-	size_t len = sizeof sig;
-	EVP_MD_CTX *md = EVP_MD_CTX_new();
-	int ok = md && EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, key) == 1 &&
-		 EVP_DigestSign(md, sig, &len, (const uint8_t *)input, strlen(input)) == 1;
-	EVP_MD_CTX_free(md);
-	ERR_clear_error();
-	if (!ok)
-		return err_set(e, ERR_KEYSTORE, "cannot sign the client assertion (an RSA key up to 8192 bits)");
-	b64url_encode(sig, len, out);
-	return 0;
-}
-
 int azure_cert_assertion(const char *path, const char *audience, const char *client, char *out,
 			 size_t n, struct err *e)
 {
@@ -82,7 +62,7 @@ int azure_cert_assertion(const char *path, const char *audience, const char *cli
 	int rc = load(path, &cert, &key, e);
 	uint8_t thumb[20], jti[16];
 	unsigned int tl = 0;
-	char x5t[32], jtihex[33], header[128], payload[1400], h64[200], p64[1900], s64[1400];
+	char x5t[32], jtihex[33], header[128], payload[1400];
 	if (!rc && (X509_digest(cert, EVP_sha1(), thumb, &tl) != 1 || RAND_bytes(jti, sizeof jti) != 1))
 		rc = err_set(e, ERR_INTERNAL, "cannot hash the certificate");
 	if (!rc) {
@@ -93,16 +73,9 @@ int azure_cert_assertion(const char *path, const char *audience, const char *cli
 		snprintf(payload, sizeof payload, "{\"aud\":\"%.700s\",\"iss\":\"%.127s\",\"sub\":\"%.127s\","
 			 "\"jti\":\"%s\",\"nbf\":%ld,\"iat\":%ld,\"exp\":%ld}", audience, client, client, jtihex,
 			 now, now, now + 600);
-		json_part(header, h64);
-		json_part(payload, p64);
-		snprintf(out, n, "%s.%s", h64, p64);
-		rc = sign_rs256(key, out, s64, e);
-	}
-	if (!rc && strlen(out) + strlen(s64) + 2 > n)
-		rc = err_set(e, ERR_INTERNAL, "the client assertion is too long");
-	if (!rc) {
-		size_t l = strlen(out);
-		snprintf(out + l, n - l, ".%s", s64);
+		rc = jwt_rs256(key, header, payload, out, n, e);
+		if (rc)
+			err_prefix(e, "%s: the client assertion", path);
 	}
 	X509_free(cert);
 	EVP_PKEY_free(key);

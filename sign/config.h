@@ -17,6 +17,9 @@ struct sign_config {
 	/* directory that relative file: key paths start from (the manifest's);
 	 * NULL: the current directory */
 	const char *base_dir;
+	/* --gcp-access-token-file: a Google access token (gcloud auth
+	 * print-access-token > FILE); NULL: the configuration's, then ADC */
+	const char *gcp_access_token_file;
 };
 
 #endif

@@ -2,7 +2,11 @@
 
 #include <string.h>
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
+
 #include "common/uri.h"
+#include "http.h"
 
 int keystore_open(struct keystore *ks, const char *uri, const struct sign_config *cfg,
 		  struct err *e)
@@ -28,12 +32,14 @@ int keystore_open_key(struct keystore *ks, const char *uri, const struct sign_co
 		ks->ops = &ks_vault_ops;
 	else if (!strncmp(uri, "azurekms://", 11))
 		ks->ops = &ks_azure_ops;
+	else if (!strncmp(uri, "gcpkms://", 9))
+		ks->ops = &ks_gcp_ops;
 	else if (!strncmp(uri, "file:", 5))
 		ks->ops = &ks_file_ops;
 	else
 		return err_set(e, ERR_USAGE,
-			       "key URI '%.60s': scheme must be awskms://, azurekms://, hashivault://, "
-			       "openbao://, pkcs11: or file:", ks->signer);
+			       "key URI '%.60s': scheme must be awskms://, azurekms://, gcpkms://, "
+			       "hashivault://, openbao://, pkcs11: or file:", ks->signer);
 	int rc = ks->ops->open(ks, cfg, e);
 	if (rc)
 		keystore_close(ks); /* a store whose open failed holds nothing open */
@@ -55,4 +61,29 @@ int ks_sig_from_der(const struct keystore *ks, struct ks_sig *out, struct err *e
 int ks_sig_from_raw(const struct keystore *ks, struct ks_sig *out, struct err *e)
 {
 	return sig_raw_to_der(out->raw, ks->pub.algo, out->der, sizeof out->der, &out->der_len, e);
+}
+
+int ks_pubkey_from_pem(const char *pem, struct pubkey *out, struct err *e)
+{
+	BIO *b = BIO_new_mem_buf(pem, -1);
+	EVP_PKEY *pk = b ? PEM_read_bio_PUBKEY(b, NULL, NULL, NULL) : NULL;
+	BIO_free(b);
+	ERR_clear_error();
+	int rc = pk ? pubkey_from_evp(pk, out, e) : err_set(e, ERR_KEYSTORE, "public_key is not PEM");
+	EVP_PKEY_free(pk);
+	return rc;
+}
+
+void *ks_http_worker_open(struct keystore *ks, struct err *e)
+{
+	CURL *h = http_handle_new();
+	if (!h)
+		err_set(e, ERR_INTERNAL, "%s: cannot create an HTTP handle", ks->signer);
+	return h;
+}
+
+void ks_http_worker_close(struct keystore *ks, void *worker)
+{
+	(void)ks;
+	curl_easy_cleanup(worker);
 }

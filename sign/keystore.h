@@ -79,16 +79,26 @@ int vault_key_answer(struct keystore *ks, struct json_object *r, struct err *e);
 int vault_signature(struct keystore *ks, struct json_object *item, struct ks_sig *out, struct err *e);
 int azure_key_answer(struct keystore *ks, struct json_object *r, struct err *e);
 int azure_sign_answer(struct keystore *ks, struct json_object *r, struct ks_sig *out, struct err *e);
+/* *corrupt: the answer failed an integrity check (CRC32C, name): worth asking again. */
+int gcp_key_answer(struct keystore *ks, struct json_object *r, int *corrupt, struct err *e);
+int gcp_sign_answer(struct keystore *ks, struct json_object *r, struct ks_sig *out, int *corrupt,
+		    struct err *e);
 
 extern const struct ks_ops ks_file_ops;
 extern const struct ks_ops ks_awskms_ops;
 extern const struct ks_ops ks_pkcs11_ops;
 extern const struct ks_ops ks_vault_ops;
 extern const struct ks_ops ks_azure_ops;
+extern const struct ks_ops ks_gcp_ops;
 
 /* Fill out->raw from out->der (strict) or out->der from out->raw, at the
  * width of the store's key. */
 int ks_sig_from_der(const struct keystore *ks, struct ks_sig *out, struct err *e);
 int ks_sig_from_raw(const struct keystore *ks, struct ks_sig *out, struct err *e);
+/* A worker of the HTTPS stores: its own libcurl handle (connections reused). */
+void *ks_http_worker_open(struct keystore *ks, struct err *e);
+void ks_http_worker_close(struct keystore *ks, void *worker);
+/* A PEM SubjectPublicKeyInfo (a store's answer) as a key of the ROM's curves. */
+int ks_pubkey_from_pem(const char *pem, struct pubkey *out, struct err *e);
 
 #endif

@@ -137,14 +137,6 @@ int awskms_sign_answer(struct keystore *ks, json_object *r, struct ks_sig *out, 
 	return rc;
 }
 
-static void *awskms_worker_open(struct keystore *ks, struct err *e)
-{
-	CURL *h = http_handle_new();
-	if (!h)
-		err_set(e, ERR_INTERNAL, "%s: cannot create an HTTP handle", ks->uri);
-	return h;
-}
-
 static int awskms_sign(struct keystore *ks, void *w, const uint8_t *digest, size_t dlen,
 		       struct ks_sig *out, struct err *e)
 {
@@ -168,12 +160,6 @@ static int awskms_sign(struct keystore *ks, void *w, const uint8_t *digest, size
 	return rc;
 }
 
-static void awskms_worker_close(struct keystore *ks, void *w)
-{
-	(void)ks;
-	curl_easy_cleanup(w);
-}
-
 static void awskms_close(struct keystore *ks)
 {
 	struct awskms *a = ks->state;
@@ -188,8 +174,8 @@ const struct ks_ops ks_awskms_ops = {
 	.scheme = "awskms",
 	.open = awskms_open,
 	.public_key = awskms_public_key,
-	.worker_open = awskms_worker_open,
+	.worker_open = ks_http_worker_open,
 	.sign = awskms_sign,
-	.worker_close = awskms_worker_close,
+	.worker_close = ks_http_worker_close,
 	.close = awskms_close,
 };

@@ -140,7 +140,7 @@ static int azure_open(struct keystore *ks, const struct sign_config *cfg, struct
 	z->rest.auth = azure_auth_cb;
 	z->rest.auth_arg = &z->auth;
 	z->rest.refresh_on_401 = 1;
-	z->rest.parse_error = azure_error;
+	z->rest.parse_error = oauth_error;
 	return 0;
 }
 
@@ -245,14 +245,6 @@ int azure_sign_answer(struct keystore *ks, json_object *r, struct ks_sig *out, s
 	return 0;
 }
 
-static void *azure_worker_open(struct keystore *ks, struct err *e)
-{
-	CURL *h = http_handle_new();
-	if (!h)
-		err_set(e, ERR_INTERNAL, "%s: cannot create an HTTP handle", ks->signer);
-	return h;
-}
-
 static int azure_sign(struct keystore *ks, void *w, const uint8_t *digest, size_t len,
 		      struct ks_sig *out, struct err *e)
 {
@@ -277,12 +269,6 @@ static int azure_sign(struct keystore *ks, void *w, const uint8_t *digest, size_
 	return rc;
 }
 
-static void azure_worker_close(struct keystore *ks, void *w)
-{
-	(void)ks;
-	curl_easy_cleanup(w);
-}
-
 static void azure_close(struct keystore *ks)
 {
 	struct azure *z = ks->state;
@@ -296,8 +282,8 @@ const struct ks_ops ks_azure_ops = {
 	.scheme = "azurekms",
 	.open = azure_open,
 	.public_key = azure_public_key,
-	.worker_open = azure_worker_open,
+	.worker_open = ks_http_worker_open,
 	.sign = azure_sign,
-	.worker_close = azure_worker_close,
+	.worker_close = ks_http_worker_close,
 	.close = azure_close,
 };

@@ -10,8 +10,6 @@
 #include <unistd.h>
 
 #include <openssl/crypto.h>
-#include <openssl/err.h>
-#include <openssl/pem.h>
 
 #include "common/hex.h"
 #include "keystore.h"
@@ -239,17 +237,6 @@ static const char *hash_of(uint32_t algo)
 	return NULL;
 }
 
-static int pem_pubkey(const char *pem, struct pubkey *out, struct err *e)
-{
-	BIO *b = BIO_new_mem_buf(pem, -1);
-	EVP_PKEY *pk = b ? PEM_read_bio_PUBKEY(b, NULL, NULL, NULL) : NULL;
-	BIO_free(b);
-	ERR_clear_error();
-	int rc = pk ? pubkey_from_evp(pk, out, e) : err_set(e, ERR_KEYSTORE, "public_key is not PEM");
-	EVP_PKEY_free(pk);
-	return rc;
-}
-
 /* The answer of GET /v1/MOUNT/keys/KEY: type, the pinned version's key. */
 int vault_key_answer(struct keystore *ks, json_object *r, struct err *e)
 {
@@ -276,7 +263,7 @@ int vault_key_answer(struct keystore *ks, json_object *r, struct err *e)
 	json_object *sup = json_path(data, "supports_signing", NULL);
 	if (sup && !json_object_get_boolean(sup))
 		return err_set(e, ERR_VERIFY, "%s: the transit key does not support signing", ks->signer);
-	if (pem_pubkey(pem, &ks->pub, e) || ks->pub.algo != vault_curves[c].algo)
+	if (ks_pubkey_from_pem(pem, &ks->pub, e) || ks->pub.algo != vault_curves[c].algo)
 		return err_set(e, ERR_KEYSTORE, "%s: version %s's public_key is not a PEM %s key",
 			       ks->signer, ver, ecc_algo_name(vault_curves[c].algo));
 	snprintf(ks->signer, sizeof ks->signer, "%s/v1/%s/keys/%s?version=%u", v->addr, v->mount, v->key,
@@ -324,14 +311,6 @@ int vault_signature(struct keystore *ks, json_object *item, struct ks_sig *out, 
 		return err_prefix(e, "%s: sign answer", ks->signer);
 	snprintf(out->signer, sizeof out->signer, "%s", ks->signer);
 	return 0;
-}
-
-static void *vault_worker_open(struct keystore *ks, struct err *e)
-{
-	CURL *h = http_handle_new();
-	if (!h)
-		err_set(e, ERR_INTERNAL, "%s: cannot create an HTTP handle", ks->signer);
-	return h;
 }
 
 /* POST /v1/MOUNT/sign/KEY/sha2-256|sha2-384 with the digest(s) as they are. */
@@ -401,12 +380,6 @@ static void vault_sign_batch(struct keystore *ks, void *w, const uint8_t *const 
 	json_object_put(r);
 }
 
-static void vault_worker_close(struct keystore *ks, void *w)
-{
-	(void)ks;
-	curl_easy_cleanup(w);
-}
-
 static void vault_close(struct keystore *ks)
 {
 	struct vault *v = ks->state;
@@ -422,9 +395,9 @@ const struct ks_ops ks_vault_ops = {
 	.scheme = "hashivault",
 	.open = vault_open,
 	.public_key = vault_public_key,
-	.worker_open = vault_worker_open,
+	.worker_open = ks_http_worker_open,
 	.sign = vault_sign,
 	.sign_batch = vault_sign_batch,
-	.worker_close = vault_worker_close,
+	.worker_close = ks_http_worker_close,
 	.close = vault_close,
 };

@@ -27,6 +27,7 @@ static const char usage_text[] =
 	"           the pubkey verb also takes ?module-path=...&pin-source=file:...)\n"
 	"           hashivault://KEY?version=N | openbao://KEY?version=N (VAULT_ADDR, VAULT_TOKEN)\n"
 	"           azurekms://NAME.vault.azure.net/KEY/VERSION (or NAME.managedhsm.azure.net)\n"
+	"           gcpkms://projects/P/locations/L/keyRings/R/cryptoKeys/K/cryptoKeyVersions/N\n"
 	"           file:key.pem (development only)\n"
 	"\n"
 	"Options:\n"
@@ -40,6 +41,10 @@ static const char usage_text[] =
 	"  --max-attempts N      attempts per request, retries included (default 12)\n"
 	"  --batch-size N        most digests per request where the store signs batches\n"
 	"                        (Vault, OpenBao: default 64; 1 sends one request each)\n"
+	"  --gcp-access-token-file FILE\n"
+	"                        Google Cloud KMS: an access token in a file (gcloud auth\n"
+	"                        print-access-token > FILE), before GOOGLE_APPLICATION_CREDENTIALS\n"
+	"                        and the metadata server\n"
 	"  --audit-log FILE      append one hash-chained JSON line per signature\n"
 	"                        (also audit_log: in the signer configuration)\n"
 	"  --review              print what would be signed, the keys and their policy,\n"
@@ -55,7 +60,9 @@ static const char usage_text[] =
 	"AWS_PROFILE, AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE, AWS_REGION,\n"
 	"AWS_DEFAULT_REGION, AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL, AWS_USE_FIPS_ENDPOINT,\n"
 	"AWS_CA_BUNDLE, AWS_CONTAINER_CREDENTIALS_FULL_URI / _RELATIVE_URI,\n"
-	"AWS_EC2_METADATA_DISABLED, HTTPS_PROXY, NO_PROXY.\n"
+	"AWS_EC2_METADATA_DISABLED, HTTPS_PROXY, NO_PROXY; Google: GOOGLE_APPLICATION_CREDENTIALS,\n"
+	"GCE_METADATA_HOST, CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDKMS,\n"
+	"CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE (Vault, Azure: see the README).\n"
 	"\n"
 	"Exit codes: 0 all signed, 1 a key or signature check failed, 2 usage,\n"
 	"3 malformed manifest, 4 i/o, 5 key store or network.\n";
@@ -135,6 +142,7 @@ static int parse_opt(struct sign_opts *o, int c, const char *arg)
 			return usage("--batch-size takes 1 to 256");
 		return 0;
 	case 'C': o->config = arg; return 0;
+	case 'G': o->cfg.gcp_access_token_file = arg; return 0;
 	case 'L': o->audit_log = arg; return 0;
 	case 'R': o->review = 1; return 0;
 	case 'S': o->resume = 1; return 0;
@@ -168,6 +176,7 @@ static int run(int argc, char **argv, struct sign_opts *o)
 		{ "max-attempts", required_argument, NULL, 'a' },
 		{ "batch-size", required_argument, NULL, 'B' },
 		{ "config", required_argument, NULL, 'C' },
+		{ "gcp-access-token-file", required_argument, NULL, 'G' },
 		{ "audit-log", required_argument, NULL, 'L' },
 		{ "review", no_argument, NULL, 'R' }, { "resume", no_argument, NULL, 'S' },
 		{ "json", no_argument, NULL, 'J' }, { "quiet", no_argument, NULL, 'q' },

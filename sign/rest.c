@@ -189,6 +189,12 @@ int rest_call(struct rest_client *c, CURL *h, const struct rest_request *rq, jso
 	return give_up(c, rq, attempt, o.transport && http_permanent(o.curl), &o, e);
 }
 
+const char *env_nonempty(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : NULL;
+}
+
 int secret_file_read(const char *path, char *out, size_t n, struct err *e)
 {
 	uint8_t *buf = NULL;

@@ -61,6 +61,9 @@ json_object *json_path(json_object *o, const char *a, const char *b);
 void b64url_encode(const uint8_t *in, size_t len, char *out);
 int b64url_decode(const char *s, uint8_t *out, size_t max, size_t *len);
 
+/* The value of an environment variable, or NULL when it is unset or empty. */
+const char *env_nonempty(const char *name);
+
 /* A token kept in a file (VAULT_TOKEN_FILE, AZURE_FEDERATED_TOKEN_FILE):
  * read whole, surrounding white space trimmed. */
 int secret_file_read(const char *path, char *out, size_t n, struct err *e);

@@ -133,7 +133,7 @@ static int read_key(const struct ynode *k, size_t i, const char *name, struct ke
 		    struct err *e)
 {
 	static const char *const fields[] = { "uri", "module", "pin", "profile", "region",
-					      "endpoint", "approle", "policy", NULL };
+					      "endpoint", "access_token_file", "approle", "policy", NULL };
 	char ctx[4200], pin[1100] = "";
 	snprintf(ctx, sizeof ctx, "%s: keys[%zu]", name, i);
 	memset(kc, 0, sizeof *kc);
@@ -147,6 +147,8 @@ static int read_key(const struct ynode *k, size_t i, const char *name, struct ke
 	    (rc = yget_str_opt(k, "profile", kc->profile, sizeof kc->profile, ctx, e)) ||
 	    (rc = yget_str_opt(k, "region", kc->region, sizeof kc->region, ctx, e)) ||
 	    (rc = yget_str_opt(k, "endpoint", kc->endpoint, sizeof kc->endpoint, ctx, e)) ||
+	    (rc = yget_str_opt(k, "access_token_file", kc->access_token_file, sizeof kc->access_token_file,
+			       ctx, e)) ||
 	    (pin[0] && (rc = read_pin(pin, kc, ctx, e))) || (rc = read_policy(k, &kc->policy, ctx, e)) ||
 	    (rc = read_approle(k, kc, ctx, e)))
 		return rc;

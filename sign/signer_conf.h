@@ -35,6 +35,7 @@ struct key_conf {
 	enum pin_kind pin;
 	char pin_arg[1024];         /* file path or variable name */
 	char profile[128], region[64], endpoint[512];
+	char access_token_file[1024]; /* Google Cloud KMS: an access token kept in a file */
 	/* Vault / OpenBao AppRole login (approle:); role_id "" when none */
 	char approle_role_id[128], approle_secret_file[1024], approle_mount[128];
 	struct key_policy policy;

@@ -162,3 +162,11 @@ long kms_max_per_digest(struct kms_srv *s)
 	json_object_put(o);
 	return max;
 }
+
+void expect_throttled_batch(struct kms_srv *s, long n)
+{
+	cr_expect_eq(kms_stat(s, "sign"), n);
+	cr_expect_eq(kms_max_per_digest(s), 1, "a digest was signed twice");
+	cr_expect_gt(kms_stat(s, "throttled"), n / 10);
+	cr_expect_eq(kms_stat(s, "token"), 1, "one token for the whole batch");
+}

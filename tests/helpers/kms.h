@@ -26,5 +26,9 @@ int kms_reset(struct kms_srv *s);
 long kms_stat(struct kms_srv *s, const char *name);
 /* Largest number of Sign calls any single digest received. */
 long kms_max_per_digest(struct kms_srv *s);
+/* After a batch of n digests through a fake throttling about 20 % of its
+ * answers (one request per digest): each digest signed exactly once, over
+ * n/10 throttled answers retried, and one token for the batch. */
+void expect_throttled_batch(struct kms_srv *s, long n);
 
 #endif

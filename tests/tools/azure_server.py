@@ -42,7 +42,7 @@ import uuid
 from urllib.parse import parse_qs, urlsplit
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kms_server import QuietHandler, QuietServer, serve_tls  # noqa: E402
+from kms_server import FakeState, QuietHandler, QuietServer, serve_tls  # noqa: E402
 
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography import x509  # noqa: E402
@@ -62,7 +62,7 @@ def unb64url(s):
     return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
 
 
-class State:
+class State(FakeState):
     def __init__(self, args):
         self.lock = threading.Lock()
         self.args = args
@@ -87,13 +87,6 @@ class State:
         self.stats = {"requests": 0, "sign": 0, "get_key": 0, "token": 0, "imds": 0,
                       "throttled": 0, "errors500": 0, "unauthorized": 0, "sign_per_digest": {}}
 
-    def count(self, key, n=1):
-        with self.lock:
-            self.stats[key] += n
-
-    def chance(self, name):
-        share = float(self.faults.get(name, 0) or 0)
-        return share > 0 and random.random() < share
 
     def issue(self, audience):
         tok = "loopback-aad." + uuid.uuid4().hex
@@ -107,15 +100,8 @@ class Handler(QuietHandler):
     server_version = "loopback-azure"
 
     def answer(self, status, obj, headers=()):
-        body = json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("x-ms-request-id", str(uuid.uuid4()))
-        for k, v in headers:
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.send_body(status, json.dumps(obj).encode(), [("Content-Type", "application/json; charset=utf-8"),
+                                                          ("x-ms-request-id", str(uuid.uuid4()))] + list(headers))
 
     def kv_error(self, status, code, message, headers=()):
         self.answer(status, {"error": {"code": code, "message": message}}, headers)
@@ -125,17 +111,11 @@ class Handler(QuietHandler):
                              "timestamp": time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime()),
                              "trace_id": str(uuid.uuid4()), "correlation_id": str(uuid.uuid4())})
 
-    def body(self):
-        n = int(self.headers.get("Content-Length", "0"))
-        return self.rfile.read(n)
-
     def do_GET(self):
-        st = self.server.state
         u = urlsplit(self.path)
         q = {k: v[0] for k, v in parse_qs(u.query).items()}
-        if u.path == "/_stats":
-            with st.lock:
-                self.answer(200, st.stats)
+        if self.test_control("GET"):
+            pass
         elif u.path.endswith("/v2.0/.well-known/openid-configuration"):
             self.openid(u.path.split("/")[1])
         elif u.path.rstrip("/") == "/metadata/identity/oauth2/token":  # MSAL adds a slash
@@ -146,20 +126,11 @@ class Handler(QuietHandler):
             self.vault("GET", u.path, q, b"")
 
     def do_POST(self):
-        st = self.server.state
         u = urlsplit(self.path)
         q = {k: v[0] for k, v in parse_qs(u.query).items()}
-        body = self.body()
-        if u.path == "/_control":
-            st.faults = json.loads(body or b"{}")
-            if st.faults.get("revoke_tokens"):
-                with st.lock:
-                    st.revoked = set(st.tokens)
-            self.answer(200, {"ok": True})
-        elif u.path == "/_reset":
-            with st.lock:
-                st.reset_stats()
-            self.answer(200, {"ok": True})
+        body = self.read_body()
+        if self.test_control("POST", body):
+            pass
         elif u.path.endswith("/oauth2/v2.0/token"):
             self.token(u.path.split("/")[1], body)
         else:

@@ -51,7 +51,25 @@ from cryptography.x509.oid import NameOID
 ACCOUNT = "111122223333"
 
 
-class State:
+class FakeState:
+    """The counters and faults of a loopback fake (self.lock, self.stats, self.faults)."""
+
+    def count(self, key, n=1):
+        with self.lock:
+            self.stats[key] += n
+
+    def chance(self, name):
+        share = float(self.faults.get(name, 0) or 0)
+        return share > 0 and random.random() < share
+
+    def set_faults(self, faults):
+        self.faults = faults
+        if faults.get("revoke_tokens") and hasattr(self, "tokens"):
+            with self.lock:
+                self.revoked = set(self.tokens)  # every token issued so far
+
+
+class State(FakeState):
     def __init__(self, args):
         self.lock = threading.Lock()
         self.access_key = args.access_key
@@ -91,16 +109,8 @@ class State:
         """Whether the session of access_key has expired (issued ones only)."""
         return False
 
-    def count(self, key, n=1):
-        with self.lock:
-            self.stats[key] += n
-
     def skew(self):
         return float(self.faults.get("skew_seconds", 0) or 0)
-
-    def chance(self, name):
-        share = float(self.faults.get(name, 0) or 0)
-        return share > 0 and random.random() < share
 
 
 def make_cert(cert_dir, dns_names=()):
@@ -151,6 +161,38 @@ class QuietHandler(BaseHTTPRequestHandler):
     # ~40 ms for the client's delayed ACK (measured by make bench)
     disable_nagle_algorithm = True
 
+    def send_body(self, status, body, headers=()):
+        """One answer: the status, the headers given, Content-Length and body (bytes)."""
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def read_body(self):
+        return self.rfile.read(int(self.headers.get("Content-Length", "0")))
+
+    def test_control(self, method, body=b""):
+        """The test controls (no service has them): GET /_stats, POST /_control (the
+        faults), POST /_reset (the counters). True when the request was one (answered)."""
+        st = self.server.state
+        path = self.path.split("?", 1)[0]
+        if method == "GET" and path == "/_stats":
+            with st.lock:
+                out = json.dumps(st.stats).encode()
+        elif method == "POST" and path == "/_control":
+            st.set_faults(json.loads(body or b"{}"))
+            out = b'{"ok": true}'
+        elif method == "POST" and path == "/_reset":
+            with st.lock:
+                st.reset_stats()
+            out = b'{"ok": true}'
+        else:
+            return False
+        self.send_body(200, out, [("Content-Type", "application/json")])
+        return True
+
     def log_message(self, fmt, *args):
         pass
 
@@ -164,12 +206,8 @@ class Handler(QuietHandler):
         return super().date_time_string(timestamp)
 
     def answer(self, status, obj=None, raw=None):
-        body = raw if raw is not None else json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/x-amz-json-1.1")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.send_body(status, raw if raw is not None else json.dumps(obj).encode(),
+                       [("Content-Type", "application/x-amz-json-1.1")])
 
     def error(self, status, kind, message):
         self.answer(status, {"__type": kind, "message": message})
@@ -238,25 +276,13 @@ class Handler(QuietHandler):
         return True
 
     def do_GET(self):
-        st = self.server.state
-        if self.path == "/_stats":
-            with st.lock:
-                self.answer(200, st.stats)
-            return
-        self.error(404, "NotFound", "no such path")
+        if not self.test_control("GET"):
+            self.error(404, "NotFound", "no such path")
 
     def do_POST(self):
         st = self.server.state
-        length = int(self.headers.get("Content-Length", "0"))
-        body = self.rfile.read(length)
-        if self.path == "/_control":
-            st.faults = json.loads(body or b"{}")
-            self.answer(200, {"ok": True})
-            return
-        if self.path == "/_reset":
-            with st.lock:
-                st.reset_stats()
-            self.answer(200, {"ok": True})
+        body = self.read_body()
+        if self.test_control("POST", body):
             return
         if self.headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
             self.sts(body)
@@ -443,7 +469,7 @@ CURVES = {
 
 
 class QuietServer(ThreadingHTTPServer):
-    """The loopback fakes' server (this one, vault_server.py, azure_server.py)."""
+    """The loopback fakes' server (this one, vault_server.py, azure_server.py, gcp_server.py)."""
     daemon_threads = True
     request_queue_size = 256
 
@@ -451,14 +477,17 @@ class QuietServer(ThreadingHTTPServer):
         pass  # a client killed mid-request (the crash tests) is not an error here
 
 
-def serve_tls(server_class, handler, state, cert_dir, port, dns_names=None):
-    """HTTPS on 127.0.0.1 with a fresh self-signed certificate; prints READY <port>."""
+def serve_tls(server_class, handler, state, cert_dir, port, dns_names=None, ready=None):
+    """HTTPS on 127.0.0.1 with a fresh self-signed certificate; prints READY <port>
+    (after ready(server), when given: what must exist before a client comes)."""
     cert, key = make_cert(cert_dir, dns_names or ())
     srv = server_class(("127.0.0.1", port), handler)
     srv.state = state
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(cert, key)
     srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    if ready:
+        ready(srv)
     print("READY %d" % srv.server_address[1], flush=True)
     try:
         srv.serve_forever(poll_interval=0.2)

@@ -32,14 +32,13 @@ import binascii
 import hashlib
 import json
 import os
-import random
 import sys
 import threading
 import time
 import uuid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from kms_server import QuietHandler, QuietServer, serve_tls  # noqa: E402
+from kms_server import FakeState, QuietHandler, QuietServer, serve_tls  # noqa: E402
 
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec, utils  # noqa: E402
@@ -49,7 +48,7 @@ HASHES = {"sha2-224": hashes.SHA224(), "sha2-256": hashes.SHA256(), "sha2-384": 
           "sha2-512": hashes.SHA512()}
 
 
-class State:
+class State(FakeState):
     def __init__(self, args):
         self.lock = threading.Lock()
         self.args = args
@@ -73,28 +72,14 @@ class State:
                       "read_key": 0, "throttled": 0, "errors500": 0, "max_batch": 0,
                       "denied": 0, "logins": 0, "revoked": 0, "sign_per_digest": {}}
 
-    def count(self, key, n=1):
-        with self.lock:
-            self.stats[key] += n
-
-    def chance(self, name):
-        share = float(self.faults.get(name, 0) or 0)
-        return share > 0 and random.random() < share
 
 
 class Handler(QuietHandler):
     server_version = "loopback-vault"
 
     def answer(self, status, obj, headers=()):
-        body = json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Cache-Control", "no-store")
-        for k, v in headers:
-            self.send_header(k, v)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.send_body(status, json.dumps(obj).encode(),
+                       [("Content-Type", "application/json"), ("Cache-Control", "no-store")] + list(headers))
 
     def errors(self, status, *msgs, headers=()):
         self.answer(status, {"errors": list(msgs)}, headers)
@@ -105,25 +90,12 @@ class Handler(QuietHandler):
                 "auth": None, "mount_type": "transit"}
 
     def do_GET(self):
-        st = self.server.state
-        if self.path == "/_stats":
-            with st.lock:
-                self.answer(200, st.stats)
-            return
-        self.vault("GET", b"")
+        if not self.test_control("GET"):
+            self.vault("GET", b"")
 
     def do_POST(self):
-        st = self.server.state
-        length = int(self.headers.get("Content-Length", "0"))
-        body = self.rfile.read(length)
-        if self.path == "/_control":
-            st.faults = json.loads(body or b"{}")
-            self.answer(200, {"ok": True})
-        elif self.path == "/_reset":
-            with st.lock:
-                st.reset_stats()
-            self.answer(200, {"ok": True})
-        else:
+        body = self.read_body()
+        if not self.test_control("POST", body):
             self.vault("POST", body)
 
     do_PUT = do_POST

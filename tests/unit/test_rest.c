@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "sign/http.h"
+#include "sign/crc32c.h"
 #include "sign/ratelimit.h"
 #include "sign/rest.h"
 
@@ -60,4 +61,15 @@ Test(rest, base64url_round_trips_without_padding_and_refuses_plain_base64)
 	cr_expect_neq(b64url_decode("ab+/", out, sizeof out, &len), 0);
 	cr_expect_neq(b64url_decode("abc=", out, sizeof out, &len), 0);
 	cr_expect_neq(b64url_decode("a", out, sizeof out, &len), 0);
+}
+
+Test(rest, crc32c_gives_the_castagnoli_check_value_and_the_empty_value)
+{
+	cr_expect_eq(crc32c("123456789", 9), 0xE3069283u);
+	cr_expect_eq(crc32c("", 0), 0u);
+	/* RFC 3720 B.4: 32 bytes of zeros, of 0xFF */
+	uint8_t z[32] = { 0 }, f[32];
+	memset(f, 0xFF, sizeof f);
+	cr_expect_eq(crc32c(z, sizeof z), 0x8A9136AAu);
+	cr_expect_eq(crc32c(f, sizeof f), 0x62A8AB43u);
 }
