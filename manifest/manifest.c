@@ -221,8 +221,11 @@ static int read_segs(const struct ynode *map, int v1, struct mf_image *im, const
 	return 0;
 }
 
-static int read_key(const struct ynode *map, struct mf_image *im, const char *ctx,
-		    struct err *e)
+/* key: {uri, public_key, index, table_hash}; index and table_hash are
+ * required for a header's key and go together when optional (a certificate's
+ * key, bound to a key table only when it is the root). */
+int mf_read_key(const struct ynode *map, struct mf_image *im, int index_optional, const char *ctx,
+		struct err *e)
 {
 	static const char *const fields[] = { "uri", "index", "public_key", "table_hash", NULL };
 	const struct ynode *k = ymap_get(map, "key");
@@ -230,13 +233,18 @@ static int read_key(const struct ynode *map, struct mf_image *im, const char *ct
 		return err_set(e, ERR_INPUT, "%s: missing field 'key'", ctx);
 	char kctx[256];
 	snprintf(kctx, sizeof kctx, "%s: key", ctx);
-	uint64_t idx;
 	int rc;
 	if ((rc = ymap_only(k, fields, kctx, e)) ||
 	    (rc = yget_str(k, "uri", im->key_uri, sizeof im->key_uri, kctx, e)) ||
-	    (rc = yget_u64(k, "index", 7, &idx, kctx, e)) ||
-	    (rc = yget_hex(k, "public_key", im->key.xy, ecc_xy_len(im->key.algo), kctx, e)) ||
-	    (rc = yget_hex(k, "table_hash", im->table_hash, 32, kctx, e)))
+	    (rc = yget_hex(k, "public_key", im->key.xy, ecc_xy_len(im->key.algo), kctx, e)))
+		return rc;
+	int indexed = !index_optional || ymap_get(k, "index") != NULL;
+	if (index_optional && !indexed != !ymap_get(k, "table_hash"))
+		return err_set(e, ERR_INPUT, "%s: index and table_hash go together", kctx);
+	im->has_key_index = index_optional && indexed; /* a certificate's root binding */
+	uint64_t idx = 0;
+	if (indexed && ((rc = yget_u64(k, "index", 7, &idx, kctx, e)) ||
+				  (rc = yget_hex(k, "table_hash", im->table_hash, 32, kctx, e))))
 		return rc;
 	im->key_index = (uint32_t)idx;
 	return 0;
@@ -320,7 +328,7 @@ static int read_image(const struct ynode *map, size_t i, const char *name, int v
 	    (rc = read_segs(map, v1, im, ctx, e)) ||
 	    (rc = mf_read_algorithm(map, v1, im, ctx, e)) ||
 	    (rc = yget_hex(map, "digest", im->digest, mf_digest_len(im), ctx, e)) ||
-	    (rc = read_key(map, im, ctx, e)))
+	    (rc = mf_read_key(map, im, 0, ctx, e)))
 		return rc;
 	return 0;
 }

@@ -6,6 +6,10 @@
 #include "ytree.h"
 #include "yout.h"
 
+/* The entry's key map; index and table_hash optional (together) for a
+ * certificate's key, required for a header's. */
+int mf_read_key(const struct ynode *map, struct mf_image *im, int index_optional, const char *ctx,
+		struct err *e);
 int mf_read_algorithm(const struct ynode *map, int v1, struct mf_image *im, const char *ctx,
 		      struct err *e);
 /* Format 3: a kind: tbbr-cert entry, and the fips: list. */

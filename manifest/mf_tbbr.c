@@ -64,30 +64,6 @@ void mf_write_fips(struct yout *y, const struct manifest *m)
 	yout_end_seq(y);
 }
 
-static int read_cert_key(const struct ynode *map, struct mf_image *im, const char *ctx, struct err *e)
-{
-	static const char *const fields[] = { "uri", "index", "public_key", "table_hash", NULL };
-	const struct ynode *k = ymap_get(map, "key");
-	if (!k)
-		return err_set(e, ERR_INPUT, "%s: missing field 'key'", ctx);
-	char kctx[256];
-	snprintf(kctx, sizeof kctx, "%s: key", ctx);
-	int rc;
-	if ((rc = ymap_only(k, fields, kctx, e)) ||
-	    (rc = yget_str(k, "uri", im->key_uri, sizeof im->key_uri, kctx, e)) ||
-	    (rc = yget_hex(k, "public_key", im->key.xy, ecc_xy_len(im->key.algo), kctx, e)))
-		return rc;
-	im->has_key_index = ymap_get(k, "index") != NULL;
-	if (!im->has_key_index != !ymap_get(k, "table_hash"))
-		return err_set(e, ERR_INPUT, "%s: index and table_hash go together", kctx);
-	uint64_t idx;
-	if (im->has_key_index && ((rc = yget_u64(k, "index", 7, &idx, kctx, e)) ||
-				  (rc = yget_hex(k, "table_hash", im->table_hash, 32, kctx, e))))
-		return rc;
-	im->key_index = im->has_key_index ? (uint32_t)idx : 0;
-	return 0;
-}
-
 int mf_read_cert(const struct ynode *map, struct mf_image *im, const char *ctx, struct err *e)
 {
 	static const char *const fields[] = { "id", "kind", "fip", "certificate", "role", "file", "file_sha256",
@@ -106,7 +82,7 @@ int mf_read_cert(const struct ynode *map, struct mf_image *im, const char *ctx, 
 	    (rc = yget_hex(map, "file_sha256", im->file_sha256, 32, ctx, e)) ||
 	    (rc = mf_read_algorithm(map, 0, im, ctx, e)) ||
 	    (rc = yget_hex(map, "digest", im->digest, mf_digest_len(im), ctx, e)) ||
-	    (rc = read_cert_key(map, im, ctx, e)))
+	    (rc = mf_read_key(map, im, 1, ctx, e)))
 		return rc;
 	/* They name output files (CERT.crt, FIP.bin): plain names only. */
 	if (!manifest_id_valid(im->fip) || !manifest_id_valid(im->cert) || !manifest_id_valid(im->role))
