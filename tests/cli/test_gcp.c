@@ -103,17 +103,7 @@ ParameterizedTest(struct curve_case *c, gcp, prep_sign_assemble_verifies_with_op
 	char rel[64];
 	const char *uri = uri_of(c->name, "1");
 	snprintf(rel, sizeof rel, "fixtures/keys/%s.pub.pem", c->key);
-	struct run r = run_cmd(
-		"%s cd %s && head -c 70001 /dev/urandom > p && "
-		"stm32-prep -q --header %s --type fsbl --entry 0x2ffe0000 --image-version 4 --pubkey %s "
-		"--key-uri '%s' p -o img.prepared.stm32 -m m.yaml && "
-		"kms-sign-digest m.yaml -o s.yaml && stm32-assemble -q m.yaml s.yaml --out-dir out && "
-		"stm32-inspect --otp $(grep table_hash m.yaml | awk '{print $2}') out/img.stm32 | "
-		"grep -q 'ROM verdict:       accepted' && "
-		"grep signature_der s.yaml | awk '{print $2}' | base64 -d > sig.der && "
-		"grep -E '^ *digest:' m.yaml | awk '{print $2}' | xxd -r -p > d.bin && "
-		"openssl pkeyutl -verify -pubin -inkey %s -in d.bin -sigfile sig.der && cat s.yaml",
-		srv.env, dir, c->header, fixture(rel), uri, fixture(rel));
+	struct run r = prep_sign_verify(srv.env, dir, c->header, fixture(rel), uri, "");
 	cr_expect_eq(r.code, 0, "%s: %s%s", uri, r.out, r.err);
 	cr_expect(strstr(r.out, "Signature Verified Successfully") != NULL, "%s", r.out);
 	cr_expect(strstr(r.out, "signer: " KEYS) != NULL, "the signer is the version's name: %s", r.out);

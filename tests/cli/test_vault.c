@@ -76,17 +76,7 @@ ParameterizedTest(struct curve_case *c, vault, prep_sign_assemble_verifies_with_
 {
 	char rel[64];
 	snprintf(rel, sizeof rel, "fixtures/keys/%s.pub.pem", c->key);
-	struct run r = run_cmd(
-		"%s cd %s && head -c 70001 /dev/urandom > p && "
-		"stm32-prep -q --header %s --type fsbl --entry 0x2ffe0000 --image-version 4 --pubkey %s "
-		"--key-uri '%s' p -o img.prepared.stm32 -m m.yaml && "
-		"kms-sign-digest m.yaml -o s.yaml && stm32-assemble -q m.yaml s.yaml --out-dir out && "
-		"stm32-inspect --otp $(grep table_hash m.yaml | awk '{print $2}') out/img.stm32 | "
-		"grep -q 'ROM verdict:       accepted' && "
-		"grep signature_der s.yaml | awk '{print $2}' | base64 -d > sig.der && "
-		"grep -E '^ *digest:' m.yaml | awk '{print $2}' | xxd -r -p > d.bin && "
-		"openssl pkeyutl -verify -pubin -inkey %s -in d.bin -sigfile sig.der",
-		srv.env, dir, c->header, fixture(rel), c->uri, fixture(rel));
+	struct run r = prep_sign_verify(srv.env, dir, c->header, fixture(rel), c->uri, "");
 	cr_expect_eq(r.code, 0, "%s: %s%s", c->uri, r.out, r.err);
 	cr_expect(strstr(r.out, "/v1/transit/keys/") != NULL, "the signer is the transit key: %s", r.out);
 	cr_expect(strstr(r.out, "Signature Verified Successfully") != NULL, "%s", r.out);

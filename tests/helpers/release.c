@@ -29,3 +29,19 @@ void expect_assembles(const char *dir)
 	cr_expect_eq(r.code, 0, "%s%s", r.out, r.err);
 	run_free(&r);
 }
+
+struct run prep_sign_verify(const char *env, const char *dir, const char *hdr, const char *pubkey,
+			    const char *uri, const char *sign_args)
+{
+	return run_cmd(
+		"%s cd %s && head -c 70001 /dev/urandom > p && "
+		"stm32-prep -q --header %s --type fsbl --entry 0x2ffe0000 --image-version 4 --pubkey %s "
+		"--key-uri '%s' p -o img.prepared.stm32 -m m.yaml && "
+		"kms-sign-digest %s m.yaml -o s.yaml && stm32-assemble -q m.yaml s.yaml --out-dir out && "
+		"stm32-inspect --otp $(grep table_hash m.yaml | awk '{print $2}') out/img.stm32 | "
+		"grep -q 'ROM verdict:       accepted' && "
+		"grep signature_der s.yaml | awk '{print $2}' | base64 -d > sig.der && "
+		"grep -E '^ *digest:' m.yaml | awk '{print $2}' | xxd -r -p > d.bin && "
+		"openssl pkeyutl -verify -pubin -inkey %s -in d.bin -sigfile sig.der && cat s.yaml",
+		env, dir, hdr, pubkey, uri, sign_args, pubkey);
+}
