@@ -8,14 +8,25 @@ int uri_has_pin_value(const char *uri)
 	return strstr(uri, "pin-value=") != NULL;
 }
 
+static const char *const schemes[] = {
+	[KEY_SCHEME_AWSKMS] = "awskms://",     [KEY_SCHEME_GCPKMS] = "gcpkms://",
+	[KEY_SCHEME_AZUREKMS] = "azurekms://", [KEY_SCHEME_HASHIVAULT] = "hashivault://",
+	[KEY_SCHEME_OPENBAO] = "openbao://",   [KEY_SCHEME_PKCS11] = "pkcs11:",
+	[KEY_SCHEME_FILE] = "file:",
+};
+
+enum key_scheme uri_key_scheme(const char *uri)
+{
+	for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++)
+		if (!strncmp(uri, schemes[i], strlen(schemes[i])))
+			return (enum key_scheme)i;
+	return KEY_SCHEME_NONE;
+}
+
 int uri_known_scheme(const char *uri)
 {
-	static const char *const schemes[] = { "awskms://", "gcpkms://", "azurekms://", "hashivault://",
-					       "openbao://", "pkcs11:", "file:", NULL };
-	for (size_t i = 0; schemes[i]; i++)
-		if (!strncmp(uri, schemes[i], strlen(schemes[i])) && uri[strlen(schemes[i])])
-			return 1;
-	return 0;
+	enum key_scheme k = uri_key_scheme(uri);
+	return k != KEY_SCHEME_NONE && uri[strlen(schemes[k])] != '\0';
 }
 
 void uri_redact(const char *in, char *out, size_t n)

@@ -24,22 +24,16 @@ int keystore_open_key(struct keystore *ks, const char *uri, const struct sign_co
 		return err_set(e, ERR_USAGE, "key URI too long");
 	memcpy(ks->uri, uri, strlen(uri) + 1);
 	uri_redact(uri, ks->signer, sizeof ks->signer); /* shown until the store names its key */
-	if (!strncmp(uri, "awskms://", 9))
-		ks->ops = &ks_awskms_ops;
-	else if (!strncmp(uri, "pkcs11:", 7))
-		ks->ops = &ks_pkcs11_ops;
-	else if (!strncmp(uri, "hashivault://", 13) || !strncmp(uri, "openbao://", 10))
-		ks->ops = &ks_vault_ops;
-	else if (!strncmp(uri, "azurekms://", 11))
-		ks->ops = &ks_azure_ops;
-	else if (!strncmp(uri, "gcpkms://", 9))
-		ks->ops = &ks_gcp_ops;
-	else if (!strncmp(uri, "file:", 5))
-		ks->ops = &ks_file_ops;
-	else
-		return err_set(e, ERR_USAGE,
-			       "key URI '%.60s': scheme must be awskms://, azurekms://, gcpkms://, "
-			       "hashivault://, openbao://, pkcs11: or file:", ks->signer);
+	static const struct ks_ops *const by_scheme[] = {
+		[KEY_SCHEME_AWSKMS] = &ks_awskms_ops,   [KEY_SCHEME_GCPKMS] = &ks_gcp_ops,
+		[KEY_SCHEME_AZUREKMS] = &ks_azure_ops,  [KEY_SCHEME_HASHIVAULT] = &ks_vault_ops,
+		[KEY_SCHEME_OPENBAO] = &ks_vault_ops,   [KEY_SCHEME_PKCS11] = &ks_pkcs11_ops,
+		[KEY_SCHEME_FILE] = &ks_file_ops,
+	};
+	enum key_scheme k = uri_key_scheme(uri);
+	if (k == KEY_SCHEME_NONE)
+		return err_set(e, ERR_USAGE, "key URI '%.60s': scheme must be " URI_SCHEMES_TEXT, ks->signer);
+	ks->ops = by_scheme[k];
 	int rc = ks->ops->open(ks, cfg, e);
 	if (rc)
 		keystore_close(ks); /* a store whose open failed holds nothing open */

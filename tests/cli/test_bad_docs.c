@@ -57,7 +57,7 @@ static struct bad cases[] = {
 	{ "manifest_range_not_a_pair", ED("m.yaml", "signed: \\[\\[0x48, ", "signed: [[0x48, 1, "), SIGN, 3, "image a: line 12: a signed segment must be [start, end]" },
 	{ "manifest_binary_type_wide", ED("m.yaml", "binary_type: 0x0", "binary_type: 0x100"), SIGN, 3, "image a: line 8: 'binary_type' is '0x100'" },
 	{ "manifest_negative_number", ED("m.yaml", "image_version: 0", "image_version: -1"), SIGN, 3, "image a: line 9: 'image_version' is '-1'" },
-	{ "manifest_unknown_key_scheme", ED("m.yaml", "uri: file:.*", "uri: ibmkms:\\/\\/x"), SIGN, 2, "image a: key URI 'ibmkms://x': scheme must be awskms://, azurekms://, gcpkms://, hashivault://, openbao://, pkcs11: or file:" },
+	{ "manifest_unknown_key_scheme", ED("m.yaml", "uri: file:.*", "uri: ibmkms:\\/\\/x"), SIGN, 2, "image a: key URI 'ibmkms://x': scheme must be awskms://, gcpkms://, azurekms://, hashivault://, openbao://, pkcs11: or file:" },
 	{ "manifest_duplicate_id", ED("m.yaml", "- id: b", "- id: a"), SIGN, 3, "m.yaml: duplicate image id 'a'" },
 	{ "manifest_wrong_format", ED("m.yaml", "stm32-sign-manifest\\/2", "stm32-sign-manifest\\/9"), SIGN, 3, "format 'stm32-sign-manifest/9' is not stm32-sign-manifest/2" },
 	{ "manifest_empty", ": > m.yaml", SIGN, 3, "m.yaml: empty document" },
