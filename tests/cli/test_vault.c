@@ -89,7 +89,7 @@ Test(vault, thousand_digests_with_20pct_throttling_go_out_in_batches_each_signed
      .init = start, .fini = stop, .timeout = 240)
 {
 	make_release(1000, 1, "hashivault://fsbl?version=1");
-	kms_control(&srv, "{\"throttle\": 0.2, \"error500\": 0.02}");
+	kms_control(&srv, "{\"throttle\": 0.2, \"error500\": 0.02, \"throttle_first\": 1}");
 	struct run r = sign("-q --jobs 8 --max-attempts 30");
 	cr_assert_eq(r.code, 0, "%s", r.err);
 	run_free(&r);
